@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// Every setting the product reads from the environment, validated once at start-up.
+// Defaults describe the embedded local setup: loopback addresses only, sandbox providers, PGlite.
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const ZConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+
+  DATABASE_URL: optionalString,
+  PGLITE_DIR: optionalString,
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('sales-blitz'),
+  TEMPORAL_WEB_URL: z.string().url().default('http://127.0.0.1:8233'),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  PUBLIC_BASE_URL: optionalString,
+
+  SANDBOX_HOST: z.string().default('127.0.0.1'),
+  SANDBOX_PORT: port.default(3100),
+
+  AUTH_JWKS_URL: optionalString,
+  AUTH_PUBLIC_KEY: optionalString,
+  AUTH_ISSUER: optionalString,
+  AUTH_AUDIENCE: optionalString,
+
+  RECALL_API_KEY: optionalString,
+  RECALL_BASE_URL: optionalString,
+  RECALL_WEBHOOK_SECRET: optionalString,
+
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString,
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  ANTHROPIC_MAX_TRANSCRIPT_CODE_POINTS: z.coerce.number().int().positive().default(400_000),
+
+  ASSEMBLYAI_API_KEY: optionalString,
+  ASSEMBLYAI_BASE_URL: optionalString,
+  ASSEMBLYAI_WEBHOOK_HEADER_NAME: z.string().default('X-Sales-Blitz-Webhook-Secret'),
+  ASSEMBLYAI_WEBHOOK_SECRET: optionalString,
+
+  GEMINI_API_KEY: optionalString,
+  GEMINI_BASE_URL: optionalString,
+  GEMINI_EMBEDDING_MODEL: z.string().default('gemini-embedding-001'),
+
+  BOT_JOIN_TIMEOUT_MINUTES: z.coerce.number().positive().default(15),
+  AUDIO_INTELLIGENCE_TIMEOUT_MINUTES: z.coerce.number().positive().default(30),
+  DEFAULT_TRANSCRIPT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+});
+
+export type TConfig = z.infer<typeof ZConfigSchema> & {
+  /** Directory of the embedded PGlite database, used only when DATABASE_URL is unset. */
+  pgliteDir: string;
+  /** Base URL that providers call back (webhooks); the API's own address by default. */
+  publicBaseUrl: string;
+  /** Base URL of the local provider sandbox. */
+  sandboxUrl: string;
+};
+
+/** Parses the environment into the product's configuration, naming every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TConfig {
+  const parsed = ZConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const config = parsed.data;
+
+  return {
+    ...config,
+    pgliteDir: config.PGLITE_DIR ?? path.join(config.DATA_DIR, 'pglite'),
+    publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
+    sandboxUrl: `http://${config.SANDBOX_HOST}:${config.SANDBOX_PORT}`,
+  };
+}

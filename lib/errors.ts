@@ -1,0 +1,77 @@
+// The product's one error model. Every refusal carries a stable code; the API maps codes to HTTP
+// statuses in one place, and activities turn provider refusals into non-retryable Temporal failures
+// whose `type` is the same code. This module is pure so workflows may import the codes.
+
+export const ErrorCode = {
+  InvalidRequest: 'invalid_request',
+  InvalidJson: 'invalid_json',
+  PayloadTooLarge: 'payload_too_large',
+  UnsupportedMediaType: 'unsupported_media_type',
+  Unauthenticated: 'unauthenticated',
+  Forbidden: 'forbidden',
+  NotFound: 'not_found',
+  Conflict: 'conflict',
+  RateLimited: 'rate_limited',
+  InvalidSignature: 'invalid_signature',
+  StaleWebhook: 'stale_webhook',
+  UnknownWebhookSubject: 'unknown_webhook_subject',
+  InvalidTranscript: 'invalid_transcript',
+  ProviderRejected: 'provider_rejected',
+  ProviderUnavailable: 'provider_unavailable',
+  ModelOutputInvalid: 'model_output_invalid',
+  ModelOutputTruncated: 'model_output_truncated',
+  BotNeverJoined: 'bot_never_joined',
+  BotFailed: 'bot_failed',
+  Internal: 'internal_error',
+  ServiceUnavailable: 'service_unavailable',
+} as const;
+
+export type TErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const httpStatusByCode: Record<TErrorCode, number> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  invalid_signature: 401,
+  stale_webhook: 401,
+  unknown_webhook_subject: 404,
+  invalid_transcript: 422,
+  provider_rejected: 502,
+  provider_unavailable: 503,
+  model_output_invalid: 502,
+  model_output_truncated: 502,
+  bot_never_joined: 409,
+  bot_failed: 409,
+  internal_error: 500,
+  service_unavailable: 503,
+};
+
+/** A refusal the caller can act on; `message` is shown to users, so it never holds secrets or transcript text. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly code: TErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.details = options?.details;
+  }
+
+  readonly details: Record<string, unknown> | undefined;
+
+  get httpStatus(): number {
+    return httpStatusByCode[this.code];
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
