@@ -1,0 +1,22 @@
+import { findTemporalCli, findTestServer } from '../lib/temporal-binaries';
+
+// Prepares both local Temporal servers so tests and `npm start` need no download: builds the Temporal CLI
+// with `go install` and resolves the time-skipping test server with Maven, each only when no copy exists.
+// Run it once per machine (CI runs it before the tests); later runs finish in well under a second.
+
+const log = (line: string) => console.log(`  ${line}`);
+
+async function main(): Promise<void> {
+  console.log('Looking for the Temporal CLI (dev server)…');
+  const cliPath = await findTemporalCli({ build: true, log });
+  console.log('Looking for the Temporal time-skipping test server…');
+  const testServerPath = await findTestServer({ build: true, log });
+
+  console.log(`Temporal CLI:         ${cliPath}`);
+  console.log(`Temporal test server: ${testServerPath}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`temporal:setup failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
