@@ -1,0 +1,47 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { GoogleGenAI } from '@google/genai';
+import type { AssemblyAI } from 'assemblyai';
+import type { PrismaClient } from '../lib/generated/prisma/client';
+import { createAnthropicActivities } from './anthropic';
+import { createAssemblyAiActivities } from './assemblyai';
+import { createDatabaseActivities } from './database';
+import { createGeminiActivities } from './gemini';
+import { createRecallActivities, type RecallClient } from './recall';
+import type { AnalysisActivities, MeetingActivities } from './types';
+
+/** Clients and settings the worker hands to the activities; real or sandbox clients look the same here. */
+export interface ActivityDependencies {
+  prisma: PrismaClient;
+  recall: RecallClient;
+  anthropic: Anthropic;
+  assembly: AssemblyAI;
+  genai: GoogleGenAI;
+  anthropicModel: string;
+  maxTranscriptCodePoints: number;
+  embeddingModel: string;
+  assemblyWebhook: { url: string; headerName: string; secret: string };
+}
+
+export type Activities = MeetingActivities & AnalysisActivities;
+
+export function createActivities(deps: ActivityDependencies): Activities {
+  return {
+    ...createDatabaseActivities({ prisma: deps.prisma }),
+    ...createRecallActivities({ recall: deps.recall, prisma: deps.prisma }),
+    ...createAnthropicActivities({
+      anthropic: deps.anthropic,
+      prisma: deps.prisma,
+      model: deps.anthropicModel,
+      maxTranscriptCodePoints: deps.maxTranscriptCodePoints,
+    }),
+    ...createAssemblyAiActivities({
+      assembly: deps.assembly,
+      recall: deps.recall,
+      prisma: deps.prisma,
+      webhookUrl: deps.assemblyWebhook.url,
+      webhookHeaderName: deps.assemblyWebhook.headerName,
+      webhookSecret: deps.assemblyWebhook.secret,
+    }),
+    ...createGeminiActivities({ genai: deps.genai, prisma: deps.prisma, model: deps.embeddingModel }),
+  };
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { TConfig } from '../lib/config';
+import type { PrismaClient } from '../lib/generated/prisma/client';
+import type { WebhookSecrets } from '../lib/local-secrets';
+import type { Logger } from '../lib/logger';
+import { requireAuth, type TokenVerifier } from './auth';
+import { errorHandler, notFoundHandler } from './errors';
+import { meetingRoutes } from './meetings';
+import { apiRateLimit, securityHeaders } from './security';
+import { webhookRoutes } from './webhooks';
+
+// The Express application: headers and limits first, then webhooks (raw bodies, their own verification),
+// then the authenticated /api routes, then the one error handler.
+
+export interface AppDependencies {
+  config: TConfig;
+  prisma: PrismaClient;
+  temporal: Client;
+  logger: Logger;
+  verifier: TokenVerifier;
+  secrets: WebhookSecrets;
+  rateLimits?: { apiPerMinute: number; webhookPerMinute: number };
+}
+
+const apiBodyLimit = '100kb';
+
+export function createApp(deps: AppDependencies): Express {
+  const { logger } = deps;
+  const limits = deps.rateLimits ?? { apiPerMinute: 300, webhookPerMinute: 600 };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
+  app.use((request, response, next) => {
+    const requestId = randomUUID();
+    const startedAt = process.hrtime.bigint();
+    response.locals.requestId = requestId;
+    response.setHeader('X-Request-Id', requestId);
+    response.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+      logger.debug({ requestId, method: request.method, path: request.path, status: response.statusCode, durationMs }, 'Request handled');
+    });
+    next();
+  });
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_request, response) => {
+    const checks = await Promise.allSettled([
+      deps.prisma.$queryRaw`SELECT 1`,
+      deps.temporal.workflowService.getSystemInfo({}),
+    ]);
+    const [database, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : 'unavailable'));
+    const ready = database === 'ok' && temporal === 'ok';
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { database, temporal } });
+  });
+
+  app.use('/webhooks', webhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
+  app.use(
+    '/api',
+    requireAuth(deps.verifier),
+    apiRateLimit(limits.apiPerMinute),
+    express.json({ limit: apiBodyLimit, strict: true }),
+  );
+  app.use('/api/meetings', meetingRoutes(deps));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+
+  return app;
+}
