@@ -1,0 +1,68 @@
+import { loadConfig } from '../lib/config';
+import { createMigration, migrateDatabase, MigrationError } from '../lib/migrations';
+
+// `npm run db:migrate` applies pending migrations to DATABASE_URL, or to the PGlite directory when it is unset.
+// `npm run db:migration -- NAME` writes a new migration from the changes in prisma/schema.prisma.
+
+const usage = 'Usage: tsx scripts/db-migrate.ts deploy | create NAME';
+
+/** Lowercase words joined by underscores, the form migration directory names take. */
+function normaliseMigrationName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+async function deploy(): Promise<void> {
+  const config = loadConfig();
+  const target = config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { pgliteDir: config.pgliteDir };
+  const where = config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.pgliteDir}`;
+
+  const { appliedMigrationNames } = await migrateDatabase(target);
+  if (appliedMigrationNames.length === 0) {
+    console.log(`No pending migrations: ${where} is up to date.`);
+
+    return;
+  }
+  console.log(`Applied ${appliedMigrationNames.length} migration(s) to ${where}:`);
+  for (const name of appliedMigrationNames) console.log(`  ${name}`);
+}
+
+async function create(rawName: string | undefined): Promise<void> {
+  const name = normaliseMigrationName(rawName ?? '');
+  if (name === '') throw new Error(`Missing migration name. ${usage}`);
+
+  const config = loadConfig();
+  const created = await createMigration(name, { databaseUrl: config.DATABASE_URL });
+  if (created === null) {
+    console.log('No schema changes: prisma/schema.prisma matches the existing migrations; nothing written.');
+
+    return;
+  }
+  console.log(`Created ${created.directory}/migration.sql`);
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const text = message.replace(/\s*\n\s*/g, ' ').trim();
+
+  return error instanceof MigrationError && error.code ? `${error.code}: ${text}` : text;
+}
+
+async function main(): Promise<void> {
+  const [command, name] = process.argv.slice(2);
+  if (command === 'deploy') return deploy();
+  if (command === 'create') return create(name);
+  throw new Error(`Unknown command "${command ?? ''}". ${usage}`);
+}
+
+// The schema engine keeps handles open for about 10 s after it is freed, so the process exits explicitly.
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`db-migrate: ${oneLine(error)}`);
+    process.exit(1);
+  },
+);
