@@ -10,6 +10,7 @@ import {
   readTranscriptFile,
   UnsupportedTranscriptError,
 } from '../lib/transcript/parse';
+import { truncateToCodePoints } from '../lib/transcript/truncate';
 import type { Utterance } from '../lib/transcript/types';
 
 const fixtures = '/work/shared/fixtures/transcripts';
@@ -356,5 +357,39 @@ describe('speaker and turn counts', () => {
   it('merges consecutive utterances into turns', () => {
     expect(countTurns(utterances)).toBe(4);
     expect(countTurns([])).toBe(0);
+  });
+});
+
+describe('code-point truncation', () => {
+  const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  const astral = 'Deal \u{1F91D} signed \u{20000}\u{1F600}';
+
+  it('leaves short text whole', () => {
+    expect(truncateToCodePoints(astral, 100)).toEqual({ text: astral, truncated: false });
+    expect(truncateToCodePoints(astral, [...astral].length)).toEqual({ text: astral, truncated: false });
+  });
+
+  it('never splits a surrogate pair', () => {
+    const codePoints = [...astral];
+    for (let max = 0; max <= codePoints.length; max += 1) {
+      const { text, truncated } = truncateToCodePoints(astral, max);
+
+      expect(text).toBe(codePoints.slice(0, max).join(''));
+      expect(truncated).toBe(max < codePoints.length);
+      expect(text).not.toMatch(loneSurrogate);
+    }
+  });
+
+  it('counts an emoji as one code point', () => {
+    expect(truncateToCodePoints('\u{1F91D}\u{1F91D}\u{1F91D}', 2)).toEqual({
+      text: '\u{1F91D}\u{1F91D}',
+      truncated: true,
+    });
+    expect(truncateToCodePoints('\u{20000}abc', 1)).toEqual({ text: '\u{20000}', truncated: true });
+  });
+
+  it('rejects a negative or fractional budget', () => {
+    expect(() => truncateToCodePoints('abc', -1)).toThrow(RangeError);
+    expect(() => truncateToCodePoints('abc', 1.5)).toThrow(RangeError);
   });
 });
