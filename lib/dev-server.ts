@@ -25,7 +25,7 @@ const outputTailLines = 40;
 export interface DevServerOptions {
   /** Path of the `temporal` executable, e.g. from findTemporalCli(). */
   cliPath: string;
-  /** SQLite file that keeps workflow state across restarts; its directory is created if missing. */
+  /** SQLite file that keeps workflow state across restarts. Its directory is created if missing. */
   dbFile: string;
   /** Frontend gRPC port. */
   port: number;
@@ -37,7 +37,7 @@ export interface DevServerOptions {
   namespace?: string;
   /** Receives each line the server prints. */
   log?: (line: string) => void;
-  /** Time allowed for the frontend to answer, in milliseconds. Default 60 000. */
+  /** Time allowed for the frontend to respond, in milliseconds. Default 60 000. */
   startTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL on stop(), in milliseconds. Default 10 000. */
   stopGraceMs?: number;
@@ -54,15 +54,15 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Error raised when the dev server cannot start; the message ends with the tail of the server's output. */
+/** Error raised when the dev server cannot start. The message ends with the tail of the server's output. */
 export class DevServerStartError extends Error {
   override name = 'DevServerStartError';
 }
 
 /**
  * Starts `temporal server start-dev` with the product's search attributes registered and resolves once the
- * frontend answers DescribeNamespace. Rejects with DevServerStartError when a port is taken, the process
- * exits early or the frontend does not answer within `startTimeoutMs`.
+ * frontend responds to DescribeNamespace. Rejects with DevServerStartError when a port is taken, the process
+ * exits early or the frontend does not respond within `startTimeoutMs`.
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? devServerDefaults.ip;
@@ -155,7 +155,7 @@ async function assertPortFree(ip: string, port: number, role: string): Promise<v
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'EADDRINUSE' ? 'is already in use' : `cannot be bound (${code ?? String(error)})`;
-    throw new DevServerStartError(`Temporal dev server ${role} port ${ip}:${port} ${reason}; choose another port`);
+    throw new DevServerStartError(`Temporal dev server ${role} port ${ip}:${port} ${reason}. Choose another port or stop the process using it.`);
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
@@ -195,7 +195,7 @@ async function waitForFrontend(
 
   if (exitMessage) throw new Error(exitMessage);
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new Error(`Temporal dev server at ${address} did not answer within ${timeoutMs} ms (last error: ${reason})`);
+  throw new Error(`Temporal dev server at ${address} did not respond within ${timeoutMs} ms (last error: ${reason})`);
 }
 
 async function stopProcess(child: ChildProcess, exited: Promise<unknown>, graceMs: number): Promise<void> {

@@ -6,13 +6,12 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Finds (and on request builds) the two Temporal servers the product runs locally: the Temporal CLI dev
-// server and the time-skipping test server. @temporalio/testing would download both, but that download
-// needs a host this project cannot assume, so the binaries are built from the Go module proxy and Maven
-// Central and kept in the user cache, outside the repository, where a fresh clone on the same machine
-// reuses them. When nothing is found the finders return undefined and callers fall back to the SDK's
-// own download, which works on a machine with open internet access.
+// server and the time-skipping test server. @temporalio/testing would download both from a host that is
+// not always reachable, so they are built from the Go module proxy and Maven Central instead.
+// Builds live in the user cache, outside the repository, so a fresh clone on the same machine reuses them.
+// When nothing is found the finders return undefined and callers fall back to the SDK's own download.
 
-/** Temporal CLI release built by `go install`; v1.6.0 and later carry a `replace` directive that `go install` rejects. */
+/** Temporal CLI release built by `go install`. Releases from v1.6.0 on carry a `replace` directive, so `go install` rejects them. */
 export const temporalCliVersion = 'v1.5.1';
 
 const temporalCliModule = 'github.com/temporalio/cli/cmd/temporal';

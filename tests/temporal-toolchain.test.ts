@@ -21,7 +21,7 @@ import type { tagMeeting, waitForJoinTime } from './workflows/toolchain';
 
 // Proves the local Temporal toolchain end to end: the time-skipping test server jumps over long timers,
 // and the CLI dev server registers the product's search attributes, serves visibility queries and stops.
-// Run `npm run temporal:setup` first; without the binaries these tests fall back to the SDK's download.
+// Run `npm run temporal:setup` first: without the binaries these tests fail and name that command.
 
 const workflowsPath = fileURLToPath(new URL('./workflows/toolchain.ts', import.meta.url));
 let workflowBundle: WorkflowBundleWithSourceMap;
