@@ -126,9 +126,10 @@ async function buildTemporalCli(target: string, log: (line: string) => void): Pr
 }
 
 async function buildTestServer(installDir: string, log: (line: string) => void): Promise<string> {
-  await requireCommand('mvn', ['-v'], 'Maven (mvn) is missing: install it to fetch the Temporal test server jars');
+  // Java first: Maven needs it too, and a missing JDK would otherwise read as a missing Maven.
   const javaBin = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   await requireCommand(javaBin, ['-version'], `Java is missing (${javaBin}): install a JDK 17 to run the test server`);
+  await requireCommand('mvn', ['-v'], 'Maven (mvn) is missing or fails to start: install Maven 3 to fetch the test server jars');
 
   // Resolve into a sibling directory and rename at the end, so an interrupted build never leaves a
   // wrapper next to a partial set of jars.
