@@ -42,7 +42,7 @@ export const ZConfigSchema = z.object({
 
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString,
-  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-6'),
   ANTHROPIC_MAX_TRANSCRIPT_CODE_POINTS: z.coerce.number().int().positive().default(400_000),
 
   ASSEMBLYAI_API_KEY: optionalString,

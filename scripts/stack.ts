@@ -1,0 +1,164 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { createTokenVerifier, type TokenVerifier } from '../api/auth';
+import type { TConfig } from '../lib/config';
+import { type Database, openDatabase } from '../lib/database';
+import { type DevServer, startDevServer } from '../lib/dev-server';
+import { resolveWebhookSecrets, type WebhookSecrets } from '../lib/local-secrets';
+import type { Logger } from '../lib/logger';
+import { migrateDatabase } from '../lib/migrations';
+import { findTemporalCli } from '../lib/temporal-binaries';
+import { seedDemoData } from '../prisma/seed';
+import { type RunningSandbox, startSandbox } from '../sandbox/server';
+import { createProviderClients } from '../workers/provider-clients';
+import { connectWorker, createWorker } from '../workers/worker';
+
+// The whole product in one process, as `npm start` and the end-to-end tests run it: database (PGlite or
+// PostgreSQL), optionally the Temporal dev server, the provider sandbox, the API and a worker. Parts are
+// started in dependency order and stopped in reverse.
+
+export interface StackOptions {
+  config: TConfig;
+  logger: Logger;
+  /** Start the Temporal CLI dev server (embedded default); otherwise connect to TEMPORAL_ADDRESS. */
+  startTemporal: boolean;
+  progress?: (line: string) => void;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Start no worker (tests that run their own). */
+  withoutWorker?: boolean;
+  rateLimits?: { apiPerMinute: number; webhookPerMinute: number };
+  sandboxOptions?: { stepDelayMs?: number; audioWebhookDelayMs?: number };
+}
+
+export interface Stack {
+  config: TConfig;
+  database: Database;
+  temporal: Client;
+  verifier: TokenVerifier;
+  secrets: WebhookSecrets;
+  sandbox: RunningSandbox;
+  apiUrl: string;
+  devServer?: DevServer;
+  worker?: Worker;
+  /** Stops everything that was started, in reverse order; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { logger } = options;
+  const progress = options.progress ?? (() => undefined);
+  const stoppers: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    while (stoppers.length > 0) {
+      const stop = stoppers.pop()!;
+      await stop().catch((error: unknown) => logger.warn({ err: error }, 'A part did not stop cleanly'));
+    }
+  };
+
+  try {
+    let config = options.config;
+    const secrets = await resolveWebhookSecrets(config);
+
+    progress(config.DATABASE_URL ? 'Database: PostgreSQL (DATABASE_URL)' : `Database: embedded PGlite in ${config.pgliteDir}`);
+    const database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: config.pgliteDir });
+    stoppers.push(() => database.close());
+    await migrateDatabase(database.kind === 'pglite' ? { pglite: database.pglite } : { databaseUrl: config.DATABASE_URL! });
+    await seedDemoData(database.prisma);
+
+    let devServer: DevServer | undefined;
+    if (options.startTemporal) {
+      const cliPath = await findTemporalCli({ build: true, log: (line) => progress(line) });
+      if (cliPath === undefined) {
+        throw new Error('No Temporal CLI found and none could be built: install Go or set TEMPORAL_CLI_PATH');
+      }
+      const [host, port] = splitAddress(config.TEMPORAL_ADDRESS);
+      const uiPort = Number(new URL(config.TEMPORAL_WEB_URL).port || 8233);
+      progress(`Temporal dev server starting on ${host}:${port} (Web UI ${config.TEMPORAL_WEB_URL})`);
+      devServer = await startDevServer({
+        cliPath,
+        dbFile: path.join(config.DATA_DIR, 'temporal', 'dev-server.sqlite'),
+        port,
+        uiPort,
+        ip: host,
+        namespace: config.TEMPORAL_NAMESPACE,
+      });
+      stoppers.push(() => devServer!.stop());
+    }
+
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    stoppers.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+    const verifier = await createTokenVerifier(config);
+    const app = createApp({ config, prisma: database.prisma, temporal, logger, verifier, secrets, rateLimits: options.rateLimits });
+    const server = await listen(app, config.API_HOST, config.API_PORT);
+    stoppers.push(() => closeServer(server));
+    // A port of 0 means "any free port": carry the real one into the URLs providers call back.
+    const apiPort = (server.address() as { port: number }).port;
+    const apiUrl = `http://${config.API_HOST}:${apiPort}`;
+    config = { ...config, API_PORT: apiPort, publicBaseUrl: config.PUBLIC_BASE_URL ?? apiUrl };
+    progress(`API on ${apiUrl}`);
+
+    const sandbox = await startSandbox({
+      host: config.SANDBOX_HOST,
+      port: config.SANDBOX_PORT,
+      recallWebhookUrl: `${config.publicBaseUrl}/webhooks/recall`,
+      recallWebhookSecret: secrets.recallWebhookSecret,
+      ...options.sandboxOptions,
+      log: logger.child({ component: 'sandbox' }),
+    });
+    stoppers.push(() => sandbox.close());
+    config = { ...config, SANDBOX_PORT: Number(new URL(sandbox.url).port), sandboxUrl: sandbox.url };
+    progress(`Provider sandbox on ${sandbox.url}`);
+
+    let worker: Worker | undefined;
+    if (!options.withoutWorker) {
+      const workerConnection = await connectWorker(config);
+      stoppers.push(() => workerConnection.close());
+      worker = await createWorker({
+        config,
+        connection: workerConnection,
+        prisma: database.prisma,
+        clients: createProviderClients(config),
+        secrets,
+        workflowBundle: options.workflowBundle,
+      });
+      const running = worker.run();
+      stoppers.push(async () => {
+        if (worker!.getState() === 'RUNNING') {
+          worker!.shutdown();
+        }
+        await running;
+      });
+      progress(`Worker polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
+    }
+
+    return { config, database, temporal, verifier, secrets, sandbox, apiUrl, devServer, worker, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const separator = address.lastIndexOf(':');
+
+  return [address.slice(0, separator), Number(address.slice(separator + 1))];
+}
+
+function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
