@@ -1,10 +1,17 @@
 import { loadConfig } from '../lib/config';
-import { createMigration, migrateDatabase, MigrationError } from '../lib/migrations';
+import {
+  createMigration,
+  markMigrationRolledBack,
+  migrateDatabase,
+  MigrationError,
+  type TMigrationTarget,
+} from '../lib/migrations';
 
 // `npm run db:migrate` applies pending migrations to DATABASE_URL, or to the PGlite directory when it is unset.
 // `npm run db:migration -- NAME` writes a new migration from the changes in prisma/schema.prisma.
+// `tsx scripts/db-migrate.ts rolled-back NAME` marks a failed migration rolled back so deploy retries it.
 
-const usage = 'Usage: tsx scripts/db-migrate.ts deploy | create NAME';
+const usage = 'Usage: tsx scripts/db-migrate.ts deploy | create NAME | rolled-back MIGRATION_DIRECTORY_NAME';
 
 /** Lowercase words joined by underscores, the form migration directory names take. */
 function normaliseMigrationName(name: string): string {
@@ -15,10 +22,15 @@ function normaliseMigrationName(name: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
-async function deploy(): Promise<void> {
+function configuredDatabase(): { target: TMigrationTarget; where: string } {
   const config = loadConfig();
-  const target = config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { pgliteDir: config.pgliteDir };
-  const where = config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.pgliteDir}`;
+  if (config.DATABASE_URL) return { target: { databaseUrl: config.DATABASE_URL }, where: 'PostgreSQL (DATABASE_URL)' };
+
+  return { target: { pgliteDir: config.pgliteDir }, where: `PGlite in ${config.pgliteDir}` };
+}
+
+async function deploy(): Promise<void> {
+  const { target, where } = configuredDatabase();
 
   const { appliedMigrationNames } = await migrateDatabase(target);
   if (appliedMigrationNames.length === 0) {
@@ -44,6 +56,14 @@ async function create(rawName: string | undefined): Promise<void> {
   console.log(`Created ${created.directory}/migration.sql`);
 }
 
+async function markRolledBack(migrationName: string | undefined): Promise<void> {
+  if (!migrationName) throw new Error(`Missing migration directory name. ${usage}`);
+
+  const { target, where } = configuredDatabase();
+  await markMigrationRolledBack(target, migrationName);
+  console.log(`Marked ${migrationName} rolled back in ${where}; the next deploy applies it again.`);
+}
+
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const text = message.replace(/\s*\n\s*/g, ' ').trim();
@@ -55,6 +75,7 @@ async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
   if (command === 'deploy') return deploy();
   if (command === 'create') return create(name);
+  if (command === 'rolled-back') return markRolledBack(name);
   throw new Error(`Unknown command "${command ?? ''}". ${usage}`);
 }
 

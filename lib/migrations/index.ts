@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { DiffTarget, SchemaEngine } from '@prisma/schema-engine-wasm';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 import { openPglite } from '../database';
 import { lockfileContent, migrationTimestamp, readMigrationsFolder, writeMigration } from './migrations-folder';
+import { createPgliteMigrationAdapter } from './pglite-adapter';
 import { createPostgresMigrationAdapter } from './postgres-adapter';
 import { noExternalEntities, startSchemaEngine, type TSchemaFile } from './schema-engine';
 
@@ -53,20 +53,40 @@ async function readSchema(schemaPath: string): Promise<TSchemaFile> {
   return { path: schemaPath, content: await readFile(schemaPath, 'utf8') };
 }
 
-/** Turns what the engine throws (an object with `message` and often `error_code`) into a MigrationError. */
+const failedMigrationsFound = /^migrate found failed migrations/;
+const failedScriptTrace = /apply_migration::apply_script\s+with migration_name="([^"]+)"/;
+
+/**
+ * Turns what the engine throws into a MigrationError. The wasm engine throws plain Errors whose message ends in
+ * a Rust span trace ("   0: schema_engine_wasm::..."), without Prisma's error codes, so the two codes callers
+ * act on are recognised from the text: P3018 (a migration failed to apply) and P3009 (an earlier migration is
+ * recorded as failed, so nothing is applied).
+ */
 function toMigrationError(error: unknown): MigrationError {
   if (error instanceof MigrationError) return error;
-  const details = (typeof error === 'object' && error !== null ? error : {}) as {
-    message?: unknown;
-    error_code?: unknown;
-    code?: unknown;
-  };
-  const code = typeof details.error_code === 'string' ? details.error_code : undefined;
-  const message = typeof details.message === 'string' ? details.message : String(error);
-  // The engine appends a Rust span trace ("   0: schema_engine_wasm::...") that means nothing to users.
-  const withoutTrace = message.split(/\n\s+\d+: /)[0] ?? message;
+  const rawMessage = error instanceof Error ? error.message : String(error);
+  const [summary = rawMessage, ...traceParts] = rawMessage.split(/\n\s+\d+: /);
+  const description = summary.replace(/\s*\n\s*/g, ' ').trim();
 
-  return new MigrationError(withoutTrace.trim(), code, { cause: error });
+  const failedMigrationName = failedScriptTrace.exec(traceParts.join('\n'))?.[1];
+  if (failedMigrationName) {
+    return new MigrationError(
+      `Migration ${failedMigrationName} failed to apply: ${description}. It is recorded as failed in ` +
+        '_prisma_migrations, and deploy will apply nothing until it is marked rolled back.',
+      'P3018',
+      { cause: error },
+    );
+  }
+  if (failedMigrationsFound.test(summary)) {
+    return new MigrationError(
+      `${description} Undo what the failed migration changed, mark it rolled back ` +
+        '(scripts/db-migrate.ts rolled-back NAME), fix its SQL and deploy again.',
+      'P3009',
+      { cause: error },
+    );
+  }
+
+  return new MigrationError(description, undefined, { cause: error });
 }
 
 /** Runs `command` on a schema engine connected to `target`, then frees the engine and anything opened here. */
@@ -79,12 +99,12 @@ async function withSchemaEngine<T>(
   let closeTarget = async (): Promise<void> => {};
 
   if ('pglite' in target) {
-    adapterFactory = new PrismaPGlite(target.pglite);
+    adapterFactory = createPgliteMigrationAdapter(target.pglite);
   } else if ('databaseUrl' in target) {
     adapterFactory = createPostgresMigrationAdapter(target.databaseUrl);
   } else {
     const embedded = await openPglite(target.pgliteDir);
-    adapterFactory = new PrismaPGlite(embedded.pglite);
+    adapterFactory = createPgliteMigrationAdapter(embedded.pglite);
     closeTarget = embedded.close;
   }
 
@@ -120,6 +140,20 @@ export async function migrateDatabase(
 
     return { appliedMigrationNames: output.appliedMigrationNames };
   });
+}
+
+/**
+ * Marks a failed migration as rolled back, as `prisma migrate resolve --rolled-back` does, so the next deploy
+ * applies it again. The row stays in `_prisma_migrations` as a record; nothing in the schema is undone.
+ */
+export async function markMigrationRolledBack(
+  target: TMigrationTarget,
+  migrationName: string,
+  paths: TMigrationPaths = {},
+): Promise<void> {
+  const schema = await readSchema(resolvePaths(paths).schemaPath);
+
+  await withSchemaEngine(target, schema, (engine) => engine.markMigrationRolledBack({ migrationName }));
 }
 
 export type TCreatedMigration = { name: string; directory: string; sql: string };
