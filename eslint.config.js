@@ -100,7 +100,7 @@ export default defineConfig([
     settings: {
       'import/parsers': { '@typescript-eslint/parser': ['.ts'] },
       // tsconfig uses extensionless relative imports (moduleResolution Bundler), which the node
-      // resolver finds once it is told to try .ts.
+      // resolver finds once its extension list includes .ts.
       'import/resolver': { node: { extensions: ['.ts', '.js', '.json'] } },
     },
     rules: {

@@ -300,8 +300,10 @@ describe('unsupported content', () => {
     expectUnsupported(() => parseTranscript('just some notes\nwithout any speakers'), /"Speaker:"/);
   });
 
-  it('rejects invalid JSON in a .json file', () => {
+  it('rejects invalid JSON', () => {
     expectUnsupported(() => parseTranscript('{"meeting_transcripts": [', 'meeting.json'), /not valid JSON/);
+    expectUnsupported(() => parseTranscript('Dana Rep: Hello.', 'meeting.json'), /not valid JSON/);
+    expectUnsupported(() => parseTranscript('{speaker: "Dana Rep"}'), /not valid JSON/);
   });
 });
 

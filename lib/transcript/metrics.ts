@@ -225,7 +225,7 @@ function speakerMetrics(bySpeaker: Map<string, SpeakerTally>, timed: boolean): S
 }
 
 // Rounds shares to 4 decimals with the largest-remainder method, so the rounded shares still sum
-// to 1 (up to floating-point error). Equal shares are given when nobody said a counted word.
+// to 1 (up to floating-point error). Speakers get equal shares when the total is zero.
 function roundSharesToSumOne(amounts: readonly number[]): number[] {
   const total = amounts.reduce((sum, amount) => sum + amount, 0);
   const weights = total > 0 ? amounts : amounts.map(() => 1);
@@ -247,7 +247,7 @@ function roundSharesToSumOne(amounts: readonly number[]): number[] {
   return units.map((unit) => unit / 10_000);
 }
 
-/** Counts words: whitespace-separated tokens holding at least one letter or digit, so " ?" is not a word. */
+/** Counts words: whitespace-separated tokens containing a letter or digit, so " ?" is not a word. */
 export function countWords(text: string): number {
   let words = 0;
   for (const token of text.split(/\s+/)) {
@@ -261,7 +261,7 @@ export function countWords(text: string): number {
 
 // A sentence ends at a run of . ! ? … (or the full-width ？) followed by whitespace, a closing quote
 // or bracket, or the end of the text; so "a.com/?q=1" does not end one. QMSum writes "right ?" with
-// a space, which the body check below still counts because the body before it holds a word.
+// a space, which the body check below still counts because the body before it contains a word.
 const sentenceEndPattern = /[.!?？…]+(?=$|[\s"'”’»)\]])/gu;
 
 /** Counts sentences that end in a question mark. */

@@ -5,13 +5,14 @@ import { z } from 'zod';
 import type { ParsedTranscript, TranscriptFormat, Utterance } from './types';
 
 // Turns each accepted transcript file into the product's utterance list. The format is detected from
-// the content; the file name only sharpens the error message when the content does not match it.
+// the content. The file name is only a hint: a .json file must be valid JSON and a .vtt file must
+// start with the WEBVTT header, so a mismatch gets a precise error instead of a plain-text attempt.
 
 export const acceptedTranscriptFormats =
   'QMSum meeting JSON, Harper Valley call JSON, AssemblyAI transcript JSON, Recall.ai transcript JSON, ' +
   'WebVTT with <v Speaker> voice tags, or plain text lines "Speaker: text"';
 
-/** Raised for content that is not one of the accepted transcript formats or holds no utterances. */
+/** Error for content that is not one of the accepted transcript formats or contains no utterances. */
 export class UnsupportedTranscriptError extends Error {
   override readonly name = 'UnsupportedTranscriptError';
 
@@ -20,7 +21,7 @@ export class UnsupportedTranscriptError extends Error {
   }
 }
 
-/** Parses transcript content in any accepted format; `fileName` is a hint used only in error messages. */
+/** Parses transcript content in any accepted format, using `fileName` only as a hint for .json and .vtt. */
 export function parseTranscript(content: string, fileName?: string): ParsedTranscript {
   const text = content.replace(/^\uFEFF/, '');
   if (text.trim() === '') {
@@ -87,24 +88,23 @@ const formatLabels: Record<TranscriptFormat, string> = {
   'plain-text': 'plain text transcript',
 };
 
-// Text never contains NUL or most C0 control characters, and U+FFFD appears when bytes were not
-// valid UTF-8, so any of them means the content is binary or was decoded wrongly.
+// A transcript has no use for C0 control characters other than tab, line feed, form feed and carriage
+// return, and U+FFFD appears where bytes were not valid UTF-8. Either one marks binary content.
 function looksBinary(text: string): boolean {
   return /[\u0000-\u0008\u000B\u000E-\u001F\uFFFD]/.test(text);
 }
 
 function parseByContent(text: string, fileNameHint: string): ParsedTranscript {
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  // Content starting with "{" or "[" cannot be a plain-text transcript, whose first line must
+  // start with a speaker name, so it is read as JSON whatever the file name.
+  if (fileNameHint.endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     const json = tryParseJson(text);
-    if (json.ok) {
-      return parseTranscriptJson(json.value);
+    if (!json.ok) {
+      throw new UnsupportedTranscriptError(`the content is not valid JSON (${json.error})`);
     }
-    // A plain-text line may start with "[" (for example "[inaudible]"), so invalid JSON falls
-    // through to the text formats unless the file name says it should have been JSON.
-    if (fileNameHint.endsWith('.json')) {
-      throw new UnsupportedTranscriptError(`the .json file is not valid JSON (${json.error})`);
-    }
+
+    return parseTranscriptJson(json.value);
   }
   if (/^WEBVTT(?:[ \t]|\r?\n|\r|$)/.test(text)) {
     return { format: 'webvtt', utterances: parseWebVtt(text) };
@@ -167,7 +167,7 @@ function collapseSpaces(text: string): string {
 }
 
 // QMSum (AMI and ICSI meetings) marks non-speech events in braces: {vocalsound}, {disfmarker},
-// {gap}, {pause}, {nonvocalsound} and similar. They are not words anybody said.
+// {gap}, {pause}, {nonvocalsound} and similar. They are not spoken words.
 const ZQmsumSchema = z.object({
   meeting_transcripts: z.array(z.object({ speaker: z.string(), content: z.string() })),
 });
@@ -210,8 +210,8 @@ function parseHarperValley(value: unknown): Utterance[] {
   });
 }
 
-// AssemblyAI sets `utterances` only when speaker labels were requested; otherwise it is null, and a
-// transcript without speakers is of no use to the conversation metrics.
+// AssemblyAI sets `utterances` only when speaker labels were requested, and null otherwise. A
+// transcript without speakers is of no use to the conversation metrics, so null is rejected.
 const ZAssemblyAiSchema = z.object({
   utterances: z
     .array(z.object({ speaker: z.string(), text: z.string(), start: z.number(), end: z.number() }))
@@ -240,7 +240,7 @@ function assemblyAiSpeakerLabel(speaker: string): string {
 }
 
 // Recall.ai returns one entry per utterance with its words. The current shape names the speaker in
-// `participant` and times words as `{ relative }` seconds from the start of the recording; the older
+// `participant` and times words as `{ relative }` seconds from the start of the recording. The older
 // shape has `speaker` and `start_time`/`end_time` seconds. Either speaker may be null when someone
 // was already talking before the bot joined.
 const ZRecallTimestampSchema = z.object({ relative: z.number() }).nullish();
@@ -294,8 +294,8 @@ function recallParticipantLabel(participant: { name?: string | null; id?: number
   return participant?.id === undefined || participant.id === null ? 'Unknown speaker' : `Participant ${participant.id}`;
 }
 
-// The utterance spans its first word's start to its last word's end; a missing word timing leaves
-// the utterance untimed, which makes the metrics fall back to word counts.
+// The utterance spans its first word's start to its last word's end. A missing timing on either
+// word leaves the utterance untimed, so the metrics fall back to word counts.
 function recallUtterance(speaker: string, words: TimedWord[]): Utterance {
   const utterance: Utterance = { speaker, text: collapseSpaces(words.map((word) => word.text).join(' ')) };
   const first = words[0];

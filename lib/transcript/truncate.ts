@@ -1,12 +1,12 @@
 // Cuts text to a budget of Unicode code points. Slicing a JavaScript string by UTF-16 units can
 // split a surrogate pair (emoji, CJK Extension B and other astral characters) and leave a lone
-// surrogate, which JSON encoders and model APIs reject or turn into U+FFFD.
+// surrogate, which UTF-8 encoding (Buffer.from, TextEncoder) turns into U+FFFD.
 
 /**
  * Truncates `text` to at most `maxCodePoints` code points without splitting a surrogate pair.
  * A lone surrogate already in the input counts as one code point, as `for...of` counts it.
- * NOTE: only code points are kept whole; a grapheme built from several code points (a ZWJ emoji
- * sequence, a flag, a letter with a combining accent) can still be cut between its code points.
+ * NOTE: only code points are kept whole. A grapheme built from several code points (a ZWJ emoji
+ * sequence, a flag, a letter with a combining accent) can still be cut between them.
  */
 export function truncateToCodePoints(text: string, maxCodePoints: number): { text: string; truncated: boolean } {
   if (!Number.isInteger(maxCodePoints) || maxCodePoints < 0) {
