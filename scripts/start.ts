@@ -3,10 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
+import { saveHistory } from '../lib/histories';
 import { createLogger } from '../lib/logger';
 import { readTranscriptFile, UnsupportedTranscriptError } from '../lib/transcript/parse';
 import type { ParsedTranscript } from '../lib/transcript/types';
 import { DEMO_ORGANIZATION_ID, DEMO_REP_USER_ID } from '../prisma/seed';
+import { analysisWorkflowId } from '../workflows/post-call-analysis';
 import { installRuntimeLogger } from '../workers/worker';
 import { runMainJob } from './main-job';
 import { type Stack, startStack } from './stack';
@@ -20,6 +22,8 @@ const usage = `Usage: npm start -- [--once] [--transcript FILE]
                      JSON, WebVTT with <v Speaker> tags, or "Speaker: text" lines);
                      default: the QMSum meeting ES2005a from ../shared/fixtures
   --once             run the main job, print its result as one JSON line and exit
+  --save-histories DIR
+                     write the histories of the meeting's workflows to DIR (for replay tests)
   --help             show this help`;
 
 const repoRoot = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -29,7 +33,12 @@ async function main(): Promise<number> {
   let args;
   try {
     args = parseArgs({
-      options: { once: { type: 'boolean', default: false }, transcript: { type: 'string' }, help: { type: 'boolean', default: false } },
+      options: {
+        once: { type: 'boolean', default: false },
+        transcript: { type: 'string' },
+        'save-histories': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
       strict: true,
     }).values;
   } catch (error) {
@@ -79,6 +88,11 @@ async function main(): Promise<number> {
     stack = await startStack({ config, logger, startTemporal: true, progress });
     const result = await runMainJob({ stack, transcript, progress });
     progress(`Temporal Web: ${result.temporalWebUrl}`);
+    if (args['save-histories'] !== undefined) {
+      for (const workflowId of [result.workflowId, analysisWorkflowId(result.meetingId)]) {
+        progress(`History saved: ${await saveHistory(stack.temporal, workflowId, args['save-histories'])}`);
+      }
+    }
     progress(summarise(result));
     if (args.once) {
       await stop();
