@@ -14,9 +14,11 @@ function sendAnthropicError(res: Response, status: number, type: string, message
 }
 
 const anthropicErrors: ProviderErrors = {
-  unauthenticated: (res) => sendAnthropicError(res, 401, 'authentication_error', 'x-api-key header is missing or empty'),
+  unauthenticated: (res) =>
+    sendAnthropicError(res, 401, 'authentication_error', 'x-api-key header is missing or empty'),
   invalidJson: (res) => sendAnthropicError(res, 400, 'invalid_request_error', 'The request body is not valid JSON'),
-  rateLimited: (res) => sendAnthropicError(res, 429, 'rate_limit_error', 'Rate limit exceeded, retry after the retry-after delay'),
+  rateLimited: (res) =>
+    sendAnthropicError(res, 429, 'rate_limit_error', 'Rate limit exceeded, retry after the retry-after delay'),
   serverError: (res) => sendAnthropicError(res, 529, 'overloaded_error', 'Overloaded'),
 };
 
@@ -52,11 +54,6 @@ export function anthropicRouter(context: SandboxContext): Router {
     const parsed = parseMessagesRequest(req.body);
     if (typeof parsed === 'string') {
       sendAnthropicError(res, 400, 'invalid_request_error', parsed);
-
-      return;
-    }
-    if (req.body.stream === true) {
-      sendAnthropicError(res, 400, 'invalid_request_error', 'stream: the sandbox answers non-streaming requests only');
 
       return;
     }
@@ -161,6 +158,9 @@ function parseMessagesRequest(body: unknown): MessagesRequest | string {
   }
   if (typeof input.max_tokens !== 'number' || !Number.isInteger(input.max_tokens) || input.max_tokens < 1) {
     return 'max_tokens: Field required and must be a positive integer';
+  }
+  if (input.stream === true) {
+    return 'stream: the sandbox answers non-streaming requests only';
   }
   if (!Array.isArray(input.messages) || input.messages.length === 0) {
     return 'messages: at least one message is required';

@@ -110,7 +110,13 @@ export function assemblyaiRouter(context: SandboxContext): Router {
 
     // As AssemblyAI does, the record stays but its content is removed.
     job.deleted = true;
-    job.result = { text: 'Deleted by user.', words: null, utterances: null, entities: null, sentiment_analysis_results: null };
+    job.result = {
+      text: 'Deleted by user.',
+      words: null,
+      utterances: null,
+      entities: null,
+      sentiment_analysis_results: null,
+    };
     context.log.info({ transcriptId: job.id }, 'AssemblyAI transcript deleted');
 
     res.json(transcriptJson(job));
@@ -150,7 +156,10 @@ async function completeJob(context: SandboxContext, job: TranscriptJob): Promise
   }
 }
 
-function transcriptResult(request: TranscriptRequest, utterances: Parameters<typeof timeUtterances>[0]): Record<string, unknown> {
+function transcriptResult(
+  request: TranscriptRequest,
+  utterances: Parameters<typeof timeUtterances>[0],
+): Record<string, unknown> {
   const timed = timeUtterances(utterances);
   const speakers = speakersInOrder(timed);
   // AssemblyAI labels speakers A, B, C … in order of first appearance; labels past Z repeat with a number.
@@ -241,7 +250,10 @@ function parseTranscriptRequest(body: unknown): TranscriptRequest | string {
   if ((headerName === null) !== (headerValue === null)) {
     return 'webhook_auth_header_name and webhook_auth_header_value must be given together';
   }
-  if ((headerName !== null && typeof headerName !== 'string') || (headerValue !== null && typeof headerValue !== 'string')) {
+  if (
+    (headerName !== null && typeof headerName !== 'string') ||
+    (headerValue !== null && typeof headerValue !== 'string')
+  ) {
     return 'webhook_auth_header_name and webhook_auth_header_value must be strings';
   }
 
@@ -250,8 +262,8 @@ function parseTranscriptRequest(body: unknown): TranscriptRequest | string {
     speaker_labels: input.speaker_labels === true,
     entity_detection: input.entity_detection === true,
     sentiment_analysis: input.sentiment_analysis === true,
-    webhook_url: webhookUrl as string | null,
-    webhook_auth_header_name: headerName as string | null,
-    webhook_auth_header_value: headerValue as string | null,
+    webhook_url: webhookUrl,
+    webhook_auth_header_name: headerName,
+    webhook_auth_header_value: headerValue,
   };
 }

@@ -29,10 +29,14 @@ const emailAddress = /^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i;
 const webAddress = /^(https?:\/\/|www\.)\S+$/i;
 
 const positiveWords = new Set(
-  'good great like love agree excellent happy perfect nice cool brilliant interesting helpful thanks thank yes sure fantastic easy trendy'.split(' '),
+  'good great like love agree excellent happy perfect nice cool brilliant interesting helpful thanks thank yes sure fantastic easy trendy'.split(
+    ' ',
+  ),
 );
 const negativeWords = new Set(
-  'bad problem problems issue issues lost lose hate difficult expensive worry worried concern concerned boring annoying broken wrong fail failed no not'.split(' '),
+  'bad problem problems issue issues lost lose hate difficult expensive worry worried concern concerned boring annoying broken wrong fail failed no not'.split(
+    ' ',
+  ),
 );
 
 /** Bare form of a word for matching: lower case without surrounding punctuation. */
@@ -49,7 +53,10 @@ export function detectEntities(utterances: readonly TimedUtterance[]): DetectedE
       const entity = (type: string, first: number, last: number): void => {
         entities.push({
           entity_type: type,
-          text: words.slice(first, last + 1).map((item) => item.text).join(' '),
+          text: words
+            .slice(first, last + 1)
+            .map((item) => item.text)
+            .join(' '),
           start: words[first]!.startMs,
           end: words[last]!.endMs,
         });
@@ -84,8 +91,11 @@ export function detectEntities(utterances: readonly TimedUtterance[]): DetectedE
   return entities;
 }
 
-/** One result per sentence, as AssemblyAI reports: positive minus negative word count decides the label. */
-export function analyseSentiment(utterances: readonly TimedUtterance[], speakerLabel: (speaker: string) => string): SentimentResult[] {
+/** Labels each sentence, as AssemblyAI does: the count of positive minus negative words decides the label. */
+export function analyseSentiment(
+  utterances: readonly TimedUtterance[],
+  speakerLabel: (speaker: string) => string,
+): SentimentResult[] {
   const results: SentimentResult[] = [];
   for (const utterance of utterances) {
     let sentence: TimedWord[] = [];
@@ -102,7 +112,7 @@ export function analyseSentiment(utterances: readonly TimedUtterance[], speakerL
         text: sentence.map((word) => word.text).join(' '),
         start: sentence[0]!.startMs,
         end: sentence.at(-1)!.endMs,
-        sentiment: balance > 0 ? 'POSITIVE' : balance < 0 ? 'NEGATIVE' : 'NEUTRAL',
+        sentiment: sentimentOf(balance),
         confidence: Math.min(0.99, 0.6 + 0.1 * Math.abs(balance)),
         speaker: speakerLabel(utterance.speaker),
       });
@@ -119,4 +129,12 @@ export function analyseSentiment(utterances: readonly TimedUtterance[], speakerL
   }
 
   return results;
+}
+
+function sentimentOf(balance: number): SentimentResult['sentiment'] {
+  if (balance > 0) {
+    return 'POSITIVE';
+  }
+
+  return balance < 0 ? 'NEGATIVE' : 'NEUTRAL';
 }

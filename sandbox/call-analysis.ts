@@ -64,6 +64,11 @@ const fieldRules: Record<MeddpiccField, FieldRule> = {
   },
 };
 
+type FieldStatus = 'identified' | 'partial' | 'unknown';
+
+/** Share of a field's weight that counts towards the score for each status. */
+const statusShare: Record<FieldStatus, number> = { identified: 1, partial: 0.5, unknown: 0 };
+
 const maxQuoteLength = 240;
 const evidencePerField = 3;
 
@@ -77,7 +82,7 @@ export function analyseCall(utterances: readonly PromptUtterance[]): TCallAnalys
   const score = Math.round(
     meddpiccFields.reduce((total, field) => {
       const status = fields[field].status;
-      const share = status === 'identified' ? 1 : status === 'partial' ? 0.5 : 0;
+      const share = statusShare[status];
 
       return total + fieldRules[field].weight * share;
     }, 0),
@@ -112,8 +117,12 @@ function qualifyField(utterances: readonly PromptUtterance[], rule: FieldRule) {
     }
   }
 
-  const status: 'identified' | 'partial' | 'unknown' =
-    evidence.length >= 2 ? 'identified' : evidence.length === 1 ? 'partial' : 'unknown';
+  let status: FieldStatus = 'unknown';
+  if (evidence.length >= 2) {
+    status = 'identified';
+  } else if (evidence.length === 1) {
+    status = 'partial';
+  }
   const summary =
     status === 'unknown'
       ? `${rule.label}: nothing in the call addressed this.`
@@ -122,7 +131,7 @@ function qualifyField(utterances: readonly PromptUtterance[], rule: FieldRule) {
   return { status, summary, evidence };
 }
 
-/** The sentence of `text` around `index`, cut to a word-bounded window when long; always a slice of `text`. */
+/** Returns the sentence of `text` around `index`, cut to a word-bounded window when long, and always a slice of `text`. */
 export function quoteAround(text: string, index: number): string {
   const before = text.slice(0, index);
   const sentenceStart = Math.max(before.search(/[^.?!]*$/), 0);
@@ -154,7 +163,9 @@ function summarise(utterances: readonly PromptUtterance[], fields: TCallAnalysis
     return 'The request contained no transcript lines, so nothing from the call could be analysed.';
   }
   const speakers = [...new Set(utterances.map((utterance) => utterance.speaker))];
-  const raised = meddpiccFields.filter((field) => fields[field].status !== 'unknown').map((field) => fieldRules[field].label);
+  const raised = meddpiccFields
+    .filter((field) => fields[field].status !== 'unknown')
+    .map((field) => fieldRules[field].label);
 
   return `A call of ${utterances.length} utterances between ${speakers.length} speaker(s) (${speakers.join(', ')}). Topics raised: ${raised.length === 0 ? 'none of the qualification areas' : raised.join(', ')}.`;
 }
@@ -175,14 +186,18 @@ function followUpEmail(fields: TCallAnalysis['qualification']['fields']): TCallA
   const nextStep = fields.decisionProcess.evidence[0];
   const points = meddpiccFields
     .filter((field) => field !== 'decisionProcess')
-    .flatMap((field) => fields[field].evidence.slice(0, 1).map((evidence) => `- ${fieldRules[field].label}: "${evidence.quote}"`))
+    .flatMap((field) =>
+      fields[field].evidence.slice(0, 1).map((evidence) => `- ${fieldRules[field].label}: "${evidence.quote}"`),
+    )
     .slice(0, 4);
 
   const lines = [
     'Hi,',
     '',
     'Thank you for your time today. Here is what I took away from our conversation:',
-    ...(points.length === 0 ? ['- We mostly got to know each other; I would like to learn more about your goals.'] : points),
+    ...(points.length === 0
+      ? ['- We mostly got to know each other; I would like to learn more about your goals.']
+      : points),
     '',
     nextStep === undefined
       ? 'Could we agree on a time for a next conversation?'
@@ -203,9 +218,10 @@ function conversationPatterns(utterances: readonly PromptUtterance[]): TCallAnal
     patterns.push({
       pattern: 'Questions asked',
       observation: `${questions.length} of ${utterances.length} utterances contain a question.`,
-      evidence: questions
-        .slice(0, 3)
-        .map((utterance) => ({ speaker: utterance.speaker, quote: quoteAround(utterance.text, utterance.text.indexOf('?')) })),
+      evidence: questions.slice(0, 3).map((utterance) => ({
+        speaker: utterance.speaker,
+        quote: quoteAround(utterance.text, utterance.text.indexOf('?')),
+      })),
     });
   }
 

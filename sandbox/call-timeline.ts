@@ -1,8 +1,8 @@
 import type { Utterance } from '../lib/transcript/types';
 
-// Word timings of a played call. Recall's transcript and AssemblyAI's result both give per-word times;
-// when the scenario's utterances carry none, speech is synthesised at 150 words per minute (400 ms a
-// word) with a 400 ms pause between utterances.
+// Word timings of a played call, because Recall's transcript and AssemblyAI's result both give per-word
+// times. When the scenario's utterances carry none, speech is synthesised at 150 words per minute
+// (400 ms a word) with a 400 ms pause between utterances.
 
 export const synthesisedWordMs = 400;
 const pauseBetweenUtterancesMs = 400;

@@ -14,7 +14,8 @@ function sendGoogleError(res: Response, code: number, status: string, message: s
 }
 
 const geminiErrors: ProviderErrors = {
-  // Gemini rejects a request without a key as 403 PERMISSION_DENIED, not 401.
+  // The Gemini API rejects a request without a key with 403 PERMISSION_DENIED, not 401 (responses quoted in
+  // the googleapis/js-genai GitHub issues show this).
   unauthenticated: (res) =>
     sendGoogleError(res, 403, 'PERMISSION_DENIED', 'The request has no API key: send it in the x-goog-api-key header'),
   invalidJson: (res) => sendGoogleError(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received'),
@@ -55,7 +56,7 @@ export function geminiRouter(context: SandboxContext): Router {
 
       return;
     }
-    context.log.info({ model: match[1], items: result.length }, 'Gemini embeddings answered');
+    context.log.info({ model: match[1], items: result.length }, 'Gemini embeddings returned');
 
     res.json({ embeddings: result.map((values) => ({ values })) });
   });
@@ -83,7 +84,12 @@ function embedBatch(model: string, body: unknown): number[][] | string {
       return `* BatchEmbedContentsRequest.requests[${index}].content: content must have at least one part`;
     }
     const dimension = item.outputDimensionality ?? defaultEmbeddingDimension;
-    if (typeof dimension !== 'number' || !Number.isInteger(dimension) || dimension < 1 || dimension > defaultEmbeddingDimension) {
+    if (
+      typeof dimension !== 'number' ||
+      !Number.isInteger(dimension) ||
+      dimension < 1 ||
+      dimension > defaultEmbeddingDimension
+    ) {
       return `* BatchEmbedContentsRequest.requests[${index}].output_dimensionality: must be between 1 and ${defaultEmbeddingDimension}`;
     }
     const text = parts.map((part: { text?: unknown }) => (typeof part?.text === 'string' ? part.text : '')).join(' ');
@@ -94,8 +100,8 @@ function embedBatch(model: string, body: unknown): number[][] | string {
 }
 
 /**
- * A deterministic unit vector for `text`: each lower-cased word adds ±1 at a hashed position (feature
- * hashing), so texts sharing words point in similar directions and semantic search has something to rank.
+ * Builds a deterministic unit vector for `text`. Each lower-cased word adds ±1 at a hashed position
+ * (feature hashing), so texts that share words point in similar directions and search can rank them.
  */
 export function embedText(text: string, dimension: number): number[] {
   const values = new Array<number>(dimension).fill(0);

@@ -13,7 +13,7 @@ export function digestHex(...parts: readonly unknown[]): string {
   return hash.digest('hex');
 }
 
-/** A version-4-shaped UUID derived from the parts, as Recall and AssemblyAI ids look. */
+/** Derives a version-4-shaped UUID from the parts, the form of Recall and AssemblyAI ids. */
 export function derivedUuid(...parts: readonly unknown[]): string {
   const hex = digestHex(...parts);
   const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
@@ -21,7 +21,7 @@ export function derivedUuid(...parts: readonly unknown[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** A prefixed opaque id such as `msg_…` or `toolu_…`, 24 characters after the prefix. */
+/** Derives a prefixed opaque id such as `msg_…` or `toolu_…`, with 24 characters after the prefix. */
 export function derivedToken(prefix: string, ...parts: readonly unknown[]): string {
   const base64 = Buffer.from(digestHex(...parts), 'hex').toString('base64url');
 

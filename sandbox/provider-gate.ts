@@ -4,7 +4,7 @@ import type { TSandboxProvider } from './faults';
 
 // The steps every provider request passes before its route: it is journaled, delayed by a latency
 // fault, checked for the provider's auth header, then failed by a rate_limit or server_error fault.
-// Auth comes before the injected failures because the real services authenticate before they throttle.
+// Auth comes first so that a request without a key gets the provider's auth error even while a fault is active.
 
 export interface ProviderErrors {
   unauthenticated: (res: Response) => void;
@@ -72,7 +72,7 @@ export function providerGate(context: SandboxContext, options: ProviderGateOptio
   };
 }
 
-/** JSON body parsing whose failures are answered in the provider's own 400 shape. */
+/** Parses JSON bodies and returns parse failures in the provider's own 400 shape. */
 export function providerJsonBody(errors: ProviderErrors): [RequestHandler, ErrorRequestHandler] {
   const parse = express.json({ limit: '20mb', type: () => true });
   const onParseError: ErrorRequestHandler = (error: unknown, _req, res, next) => {
@@ -88,7 +88,7 @@ export function providerJsonBody(errors: ProviderErrors): [RequestHandler, Error
   return [parse, onParseError];
 }
 
-/** A non-empty header value, or undefined. */
+/** Returns the trimmed header value, or undefined when it is absent or blank. */
 export function nonEmptyHeader(req: Request, name: string): string | undefined {
   const value = req.get(name)?.trim();
 

@@ -11,17 +11,11 @@ import { derivedToken, derivedUuid, seededRandom } from './ids';
 import { deliverWebhook } from './webhook-delivery';
 
 // A Recall bot and the call it plays: status changes at `stepDelayMs` intervals from its join time, each
-// announced by a signed webhook. Deliveries of one bot go out one after another, so the receiver sees
-// them in status order unless a reorder_webhooks fault shuffles them on purpose.
+// announced by a signed webhook. Deliveries of one bot go out one after another, so they arrive in
+// status order unless a reorder_webhooks fault shuffles them on purpose.
 
 export type BotStatusCode =
-  | 'joining_call'
-  | 'in_waiting_room'
-  | 'in_call_not_recording'
-  | 'in_call_recording'
-  | 'call_ended'
-  | 'done'
-  | 'fatal';
+  'joining_call' | 'in_waiting_room' | 'in_call_not_recording' | 'in_call_recording' | 'call_ended' | 'done' | 'fatal';
 
 export interface StatusChange {
   code: BotStatusCode;
@@ -71,7 +65,11 @@ export function isTerminal(bot: RecallBot): boolean {
 /** Arms the bot's join timer: at `join_at`, or at once when it is absent or past. */
 export function scheduleJoin(context: SandboxContext, bot: RecallBot): void {
   const delayMs = bot.joinAt === null ? 0 : Date.parse(bot.joinAt) - Date.now();
-  const cancel = context.scheduler.after(delayMs, () => startCall(context, bot), (error) => logStepError(context, bot, error));
+  const cancel = context.scheduler.after(
+    delayMs,
+    () => startCall(context, bot),
+    (error) => logStepError(context, bot, error),
+  );
   bot.pendingSteps.push(cancel);
 }
 
@@ -228,7 +226,7 @@ function logStepError(context: SandboxContext, bot: RecallBot, error: unknown): 
   context.log.error({ botId: bot.id, err: error }, 'Recall bot step failed');
 }
 
-/** The bot in Recall's v1 JSON shape. */
+/** Renders the bot in Recall's v1 JSON shape. */
 export function botJson(context: SandboxContext, bot: RecallBot): Record<string, unknown> {
   const recordings =
     bot.recording !== null && latestStatus(bot) === 'done' ? [recordingJson(context, bot, bot.recording)] : [];

@@ -102,9 +102,11 @@ export function recallRouter(context: SandboxContext): Router {
       return;
     }
     if (bot.statusChanges.length > 0) {
-      // NOTE: Recall documents that only bots that have not joined can be deleted; the exact status it
-      // returns otherwise is not confirmed here, so 409 with a `detail` is an assumption.
-      res.status(409).json({ detail: 'This bot has already started joining the call and cannot be deleted; use leave_call.' });
+      // NOTE: Recall documents that only bots that have not joined can be deleted. The status it returns
+      // for a joined bot is not confirmed, so 409 with a `detail` is an assumption.
+      res
+        .status(409)
+        .json({ detail: 'This bot has already started joining the call and cannot be deleted; use leave_call.' });
 
       return;
     }
@@ -172,7 +174,8 @@ type CreateBotFields = Pick<RecallBot, 'meetingUrl' | 'botName' | 'joinAt' | 're
 
 /** Validates a create-bot body, collecting every field error as Django REST Framework does. */
 function parseCreateBot(body: unknown): { value: CreateBotFields } | { errors: Record<string, string[]> } {
-  const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const input =
+    typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const errors: Record<string, string[]> = {};
 
   const meetingUrl = input.meeting_url;

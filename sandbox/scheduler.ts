@@ -23,9 +23,7 @@ export class Scheduler {
     const boundedDelay = Math.min(Math.max(0, delayMs), 2_147_483_647);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      Promise.resolve()
-        .then(task)
-        .catch(onError);
+      Promise.resolve().then(task).catch(onError);
     }, boundedDelay);
     this.timers.add(timer);
 

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -12,7 +13,7 @@ import { recallRouter } from './recall';
 import { Scheduler } from './scheduler';
 import { defaultWebhookRetryDelaysMs } from './webhook-delivery';
 
-// One HTTP server that stands in for Recall.ai, Anthropic, AssemblyAI and Gemini under /recall,
+// One HTTP server that replaces Recall.ai, Anthropic, AssemblyAI and Gemini under /recall,
 // /anthropic, /assemblyai and /gemini, plus /_sandbox control routes that tests and the local start
 // command use to script calls, inject faults and read the request journal.
 
@@ -21,7 +22,7 @@ export interface SandboxOptions {
   host?: string;
   /** Port to listen on; 0 picks any free port. */
   port: number;
-  /** Where Recall bot status webhooks are sent. */
+  /** URL that receives Recall bot status webhooks. */
   recallWebhookUrl: string;
   /** Standard Webhooks signing secret (`whsec_…`) for Recall webhooks. */
   recallWebhookSecret: string;
@@ -29,7 +30,7 @@ export interface SandboxOptions {
   stepDelayMs?: number;
   /** Milliseconds an AssemblyAI transcript stays queued before it completes (default 300). */
   audioWebhookDelayMs?: number;
-  /** Delays before each webhook retry after a non-2xx answer (default 100, 400, 1600 ms). */
+  /** Delays before each webhook retry after a non-2xx response (default 100, 400, 1600 ms). */
   webhookRetryDelaysMs?: readonly number[];
   log?: Logger;
 }
@@ -83,12 +84,16 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   app.use('/assemblyai', assemblyaiRouter(context));
   app.use('/gemini', geminiRouter(context));
   app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: 'Not found: provider stand-ins live under /recall, /anthropic, /assemblyai and /gemini' });
+    res
+      .status(404)
+      .json({ error: 'Not found: provider stand-ins live under /recall, /anthropic, /assemblyai and /gemini' });
   });
 
   const host = options.host ?? '127.0.0.1';
-  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
-    const listening = app.listen(options.port, host, (error?: Error) => (error === undefined ? resolve(listening) : reject(error)));
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(options.port, host, (error?: Error) =>
+      error === undefined ? resolve(listening) : reject(error),
+    );
   });
   const address = server.address() as AddressInfo;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
@@ -137,7 +142,10 @@ function controlRouter(context: SandboxContext): express.Router {
     }
 
     context.faults.add(parsed.data);
-    context.log.info({ provider: parsed.data.provider, fault: parsed.data.fault, times: parsed.data.times }, 'Fault injected');
+    context.log.info(
+      { provider: parsed.data.provider, fault: parsed.data.fault, times: parsed.data.times },
+      'Fault injected',
+    );
 
     res.status(201).json(parsed.data);
   });
@@ -148,14 +156,14 @@ function controlRouter(context: SandboxContext): express.Router {
   });
 
   router.get('/requests', (req, res) => {
-    const provider = req.query.provider;
-    if (provider !== undefined && !sandboxProviders.includes(provider as (typeof sandboxProviders)[number])) {
-      res.status(400).json({ error: `Unknown provider ${String(provider)}; expected one of ${sandboxProviders.join(', ')}` });
+    const provider = z.enum(sandboxProviders).optional().safeParse(req.query.provider);
+    if (!provider.success) {
+      res.status(400).json({ error: `Unknown provider; expected one of ${sandboxProviders.join(', ')}` });
 
       return;
     }
 
-    res.json(context.journal.list(provider as (typeof sandboxProviders)[number] | undefined));
+    res.json(context.journal.list(provider.data));
   });
 
   router.delete('/requests', (_req, res) => {

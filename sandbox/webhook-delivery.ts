@@ -2,7 +2,7 @@ import type { Logger } from '../lib/logger';
 import type { Scheduler } from './scheduler';
 
 // Sends one webhook event the way Svix and AssemblyAI do: a POST of the JSON body, retried with growing
-// delays while the receiver answers non-2xx or cannot be reached. The caller builds the headers per
+// delays while the receiver returns non-2xx or cannot be reached. The caller builds the headers per
 // attempt because Standard Webhooks signatures cover a timestamp that is fresh on every attempt.
 
 /** Delays before the second, third and fourth attempt. Far shorter than Svix's real schedule so tests stay fast. */
@@ -45,7 +45,10 @@ export async function deliverWebhook(
 
     const retryDelayMs = options.retryDelaysMs[attempt - 1];
     if (retryDelayMs === undefined) {
-      options.log.warn({ ...delivery.logFields, attempts: attempt, status: lastStatus }, 'Webhook delivery failed, giving up');
+      options.log.warn(
+        { ...delivery.logFields, attempts: attempt, status: lastStatus },
+        'Webhook delivery failed, giving up',
+      );
 
       return { delivered: false, attempts: attempt, lastStatus };
     }

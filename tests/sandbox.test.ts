@@ -26,22 +26,49 @@ const fullCallEvents = [
   'bot.done',
 ];
 
-const qmsumMeeting = JSON.parse(
-  readFileSync('/work/shared/fixtures/transcripts/qmsum/ES2005a.json', 'utf8'),
-) as { meeting_transcripts: { speaker: string; content: string }[] };
+const qmsumMeeting = JSON.parse(readFileSync('/work/shared/fixtures/transcripts/qmsum/ES2005a.json', 'utf8')) as {
+  meeting_transcripts: { speaker: string; content: string }[];
+};
 const meetingUtterances: Utterance[] = qmsumMeeting.meeting_transcripts.map((turn) => ({
   speaker: turn.speaker,
   text: turn.content,
 }));
 
+interface BotJson {
+  id: string;
+  metadata: Record<string, string>;
+  status_changes: { code: string }[];
+  recordings: {
+    media_shortcuts: {
+      transcript: { data: { download_url: string } };
+      video_mixed: { data: { download_url: string } };
+    };
+  }[];
+}
+
+interface TranscriptEntry {
+  participant: { name: string };
+  words: {
+    text: string;
+    start_timestamp: { relative: number; absolute: string };
+    end_timestamp: { relative: number; absolute: string };
+  }[];
+}
+
+/** A Recall response body: a bot, a `{ detail }` error or a field-error map, depending on the request. */
+type RecallJson = BotJson & { detail?: string } & Record<string, unknown>;
+
 interface ReceivedWebhook {
   path: string;
   headers: IncomingHttpHeaders;
   rawBody: string;
-  body: { event?: string; data?: { data?: { code: string; sub_code: string | null }; bot?: { id: string } } } & Record<string, unknown>;
+  body: { event?: string; data?: { data?: { code: string; sub_code: string | null }; bot?: { id: string } } } & Record<
+    string,
+    unknown
+  >;
 }
 
-/** Webhook receiver: records every delivery and answers 500 to the next `failNext` of them. */
+/** Webhook receiver that records every delivery and returns 500 to the next `failNext` of them. */
 class WebhookReceiver {
   received: ReceivedWebhook[] = [];
   failNext = 0;
@@ -54,7 +81,8 @@ class WebhookReceiver {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8');
-        this.received.push({ path: req.url ?? '', headers: req.headers, rawBody, body: JSON.parse(rawBody) });
+        const body = JSON.parse(rawBody) as ReceivedWebhook['body'];
+        this.received.push({ path: req.url ?? '', headers: req.headers, rawBody, body });
         if (this.failNext > 0) {
           this.failNext -= 1;
           res.writeHead(500).end();
@@ -64,8 +92,9 @@ class WebhookReceiver {
         res.writeHead(204).end();
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   forBot(botId: string): ReceivedWebhook[] {
@@ -152,22 +181,49 @@ async function recall(path: string, init: { method?: string; body?: unknown; hea
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await response.text();
+  // Tests read the fields they assert on; the stand-in's shapes are what is under test.
+  const body = (text === '' ? null : JSON.parse(text)) as RecallJson;
 
-  return { status: response.status, headers: response.headers, body: text === '' ? null : JSON.parse(text) };
+  return { status: response.status, headers: response.headers, body };
 }
 
-async function createBot(meetingUrl: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  const created = await recall('/bot/', { method: 'POST', body: { meeting_url: meetingUrl, bot_name: 'Sales Blitz Notetaker', ...extra }, headers });
+async function createBot(
+  meetingUrl: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  const created = await recall('/bot/', {
+    method: 'POST',
+    body: { meeting_url: meetingUrl, bot_name: 'Sales Blitz Notetaker', ...extra },
+    headers,
+  });
   expect(created.status).toBe(201);
 
-  return created.body as { id: string };
+  return created.body;
+}
+
+/** Returns the done bot's media download URLs and fails the test when the bot has no recording. */
+function mediaUrls(bot: BotJson): { transcript: string; video: string } {
+  const recording = bot.recordings[0];
+  if (recording === undefined) {
+    throw new Error(`Bot ${bot.id} has no recording`);
+  }
+
+  return {
+    transcript: recording.media_shortcuts.transcript.data.download_url,
+    video: recording.media_shortcuts.video_mixed.data.download_url,
+  };
+}
+
+async function downloadTranscript(bot: BotJson): Promise<TranscriptEntry[]> {
+  return (await (await fetch(mediaUrls(bot).transcript)).json()) as TranscriptEntry[];
 }
 
 function eventsOf(hooks: ReceivedWebhook[]): string[] {
   return hooks.map((hook) => hook.body.event ?? '');
 }
 
-async function playFullCall(utterances: Utterance[]): Promise<{ botId: string; bot: Record<string, any> }> {
+async function playFullCall(utterances: Utterance[]): Promise<{ botId: string; bot: BotJson }> {
   const meetingUrl = await registerScenario({ utterances });
   const { id: botId } = await createBot(meetingUrl, { metadata: { meetingId: 'meeting-1' } });
   await waitFor(() => receiver.forBot(botId).some((hook) => hook.body.event === 'bot.done'));
@@ -183,11 +239,13 @@ describe('Recall stand-in', () => {
 
     expect(eventsOf(hooks)).toEqual(fullCallEvents);
     for (const hook of hooks) {
-      expect(() => verifyWebhook({ secret: webhookSecret, headers: hook.headers, rawBody: hook.rawBody })).not.toThrow();
+      expect(() =>
+        verifyWebhook({ secret: webhookSecret, headers: hook.headers, rawBody: hook.rawBody }),
+      ).not.toThrow();
     }
     expect(new Set(hooks.map((hook) => hook.headers['webhook-id'])).size).toBe(fullCallEvents.length);
     expect(hooks[0]?.body.data?.data).toMatchObject({ code: 'joining_call', sub_code: null });
-    expect(bot.status_changes.map((change: { code: string }) => change.code)).toEqual(
+    expect(bot.status_changes.map((change) => change.code)).toEqual(
       fullCallEvents.map((event) => event.slice('bot.'.length)),
     );
     expect(bot.metadata).toEqual({ meetingId: 'meeting-1' });
@@ -195,39 +253,36 @@ describe('Recall stand-in', () => {
 
   it('done bot serves transcript and video', async () => {
     const { bot } = await playFullCall(meetingUtterances);
-    const shortcuts = bot.recordings[0].media_shortcuts;
-
-    const transcript = (await (await fetch(shortcuts.transcript.data.download_url)).json()) as {
-      participant: { name: string };
-      words: { text: string; start_timestamp: { relative: number; absolute: string } }[];
-    }[];
+    const transcript = await downloadTranscript(bot);
     expect(transcript).toHaveLength(meetingUtterances.length);
     transcript.forEach((entry, index) => {
       expect(entry.participant.name).toBe(meetingUtterances[index]?.speaker);
-      expect(entry.words.map((word) => word.text).join(' ')).toBe(meetingUtterances[index]?.text.split(/\s+/).join(' '));
+      expect(entry.words.map((word) => word.text).join(' ')).toBe(
+        meetingUtterances[index]?.text.split(/\s+/).join(' '),
+      );
     });
     const secondWord = transcript[0]?.words[1];
     expect(secondWord?.start_timestamp.relative).toBeCloseTo(0.4);
     expect(Number.isNaN(Date.parse(secondWord?.start_timestamp.absolute ?? ''))).toBe(false);
 
-    const video = await fetch(shortcuts.video_mixed.data.download_url);
+    const video = await fetch(mediaUrls(bot).video);
     expect(video.headers.get('content-type')).toBe('video/mp4');
     expect((await video.arrayBuffer()).byteLength).toBeGreaterThan(0);
   });
 
   it('uses the utterance timings a scenario gives', async () => {
     const { bot } = await playFullCall([{ speaker: 'Rep', text: 'one two', startMs: 5000, endMs: 6000 }]);
-    const transcript = await (await fetch(bot.recordings[0].media_shortcuts.transcript.data.download_url)).json();
+    const transcript = await downloadTranscript(bot);
 
-    expect(transcript[0].words[0].start_timestamp.relative).toBe(5);
-    expect(transcript[0].words[1].end_timestamp.relative).toBe(6);
+    expect(transcript[0]?.words[0]?.start_timestamp.relative).toBe(5);
+    expect(transcript[0]?.words[1]?.end_timestamp.relative).toBe(6);
   });
 
   it('call without scenario records an empty call', async () => {
     const { id: botId } = await createBot('https://meet.example.test/no-scenario');
     await waitFor(() => receiver.forBot(botId).some((hook) => hook.body.event === 'bot.done'));
     const bot = (await recall(`/bot/${botId}/`)).body;
-    const transcript = await (await fetch(bot.recordings[0].media_shortcuts.transcript.data.download_url)).json();
+    const transcript = await downloadTranscript(bot);
 
     expect(eventsOf(receiver.forBot(botId))).toEqual(fullCallEvents);
     expect(transcript).toEqual([]);
@@ -348,7 +403,9 @@ describe('Recall stand-in', () => {
 
     expect(new Set(attempts.map((hook) => hook.headers['webhook-id'])).size).toBe(1);
     for (const hook of attempts) {
-      expect(() => verifyWebhook({ secret: webhookSecret, headers: hook.headers, rawBody: hook.rawBody })).not.toThrow();
+      expect(() =>
+        verifyWebhook({ secret: webhookSecret, headers: hook.headers, rawBody: hook.rawBody }),
+      ).not.toThrow();
     }
   });
 
@@ -558,7 +615,7 @@ describe('AssemblyAI stand-in', () => {
 
   it('completes from the recorded call and sends the webhook', async () => {
     const { bot } = await playFullCall(meetingUtterances);
-    const queued = await submit(bot.recordings[0].media_shortcuts.video_mixed.data.download_url);
+    const queued = await submit(mediaUrls(bot).video);
     expect(queued.status).toBe('queued');
 
     const hook = await waitFor(() => assemblyHooks().find((candidate) => candidate.body.transcript_id === queued.id));
@@ -569,7 +626,9 @@ describe('AssemblyAI stand-in', () => {
     expect(transcript.status).toBe('completed');
     expect(transcript.utterances).toHaveLength(meetingUtterances.length);
     expect(transcript.utterances?.[0]).toMatchObject({ speaker: 'A', text: meetingUtterances[0]?.text });
-    expect(new Set(transcript.utterances?.map((utterance) => utterance.speaker))).toEqual(new Set(['A', 'B', 'C', 'D']));
+    expect(new Set(transcript.utterances?.map((utterance) => utterance.speaker))).toEqual(
+      new Set(['A', 'B', 'C', 'D']),
+    );
     expect(transcript.entities).toContainEqual(
       expect.objectContaining({ entity_type: 'money_amount', text: 'fifty million Euros' }),
     );
@@ -620,13 +679,19 @@ describe('AssemblyAI stand-in', () => {
 });
 
 describe('Gemini stand-in', () => {
-  const gemini = () => new GoogleGenAI({ apiKey: 'test-gemini-key', httpOptions: { baseUrl: `${sandbox.url}/gemini` } });
-  const texts = (count: number) => Array.from({ length: count }, (_, index) => `Call chunk number ${index} about pricing`);
+  const gemini = () =>
+    new GoogleGenAI({ apiKey: 'test-gemini-key', httpOptions: { baseUrl: `${sandbox.url}/gemini` } });
+  const texts = (count: number) =>
+    Array.from({ length: count }, (_, index) => `Call chunk number ${index} about pricing`);
 
   it('rejects 101 items with INVALID_ARGUMENT', async () => {
     await expect(
-      gemini().models.embedContent({ model: 'gemini-embedding-001', contents: texts(101), config: { outputDimensionality: 8 } }),
-    ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('at most 100') });
+      gemini().models.embedContent({
+        model: 'gemini-embedding-001',
+        contents: texts(101),
+        config: { outputDimensionality: 8 },
+      }),
+    ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('at most 100') as unknown });
   });
 
   it('embeds 100 items as unit vectors', async () => {
@@ -644,8 +709,14 @@ describe('Gemini stand-in', () => {
   });
 
   it('same text gives the same vector', async () => {
-    const first = await gemini().models.embedContent({ model: 'gemini-embedding-001', contents: ['pricing objection'] });
-    const second = await gemini().models.embedContent({ model: 'gemini-embedding-001', contents: ['pricing objection'] });
+    const first = await gemini().models.embedContent({
+      model: 'gemini-embedding-001',
+      contents: ['pricing objection'],
+    });
+    const second = await gemini().models.embedContent({
+      model: 'gemini-embedding-001',
+      contents: ['pricing objection'],
+    });
 
     expect(first.embeddings?.[0]?.values).toHaveLength(3072);
     expect(second.embeddings?.[0]?.values).toEqual(first.embeddings?.[0]?.values);
@@ -665,7 +736,9 @@ describe('Gemini stand-in', () => {
   it('rate_limit answers RESOURCE_EXHAUSTED', async () => {
     await injectFault({ provider: 'gemini', fault: 'rate_limit' });
 
-    await expect(gemini().models.embedContent({ model: 'gemini-embedding-001', contents: ['x'] })).rejects.toMatchObject({
+    await expect(
+      gemini().models.embedContent({ model: 'gemini-embedding-001', contents: ['x'] }),
+    ).rejects.toMatchObject({
       status: 429,
     });
   });
