@@ -5,7 +5,7 @@ import { decodeWebhookSecret, signWebhook, verifyWebhook, WebhookVerificationErr
 
 // The Standard Webhooks test vectors, restated as data in the shared fixtures, run through the product's own
 // signer and verifier. Relative timestamps ("now - 301 seconds") are resolved against the clock when the test
-// runs; the concrete header values given for `reference_now` are checked with that fixed clock as well.
+// runs. The concrete header values given for `reference_now` are also checked with that fixed clock.
 
 const vectorsFile = path.resolve(__dirname, '..', '..', 'shared', 'fixtures', 'webhooks', 'standard-webhooks-vectors.json');
 
@@ -31,8 +31,8 @@ interface Vectors {
 
 const vectors = JSON.parse(readFileSync(vectorsFile, 'utf8')) as Vectors;
 
-// Which verification failure each failing vector must produce; the API maps `stale` to 401 stale_webhook
-// and every other reason to 401 invalid_signature, so the reason is part of what a sender sees.
+// The verification failure each failing vector must produce. The API maps `stale` to 401 stale_webhook and
+// every other reason to 401 invalid_signature, so the reason decides the error code a sender receives.
 const expectedReasonByCase: Record<string, WebhookVerificationError['reason']> = {
   'missing id raises error': 'missing_headers',
   'missing timestamp raises error': 'missing_headers',
@@ -150,7 +150,7 @@ describe('standard webhooks vectors', () => {
   test.each(vectors.cases.filter((vector) => vector.kind === 'constructor').map((vector) => [vector.test_name, vector] as const))(
     '%s, for every listed secret',
     (_name, vector) => {
-      // "undefined (JavaScript)" in the fixture stands for the undefined value itself.
+      // The fixture writes the undefined value as "undefined (JavaScript)".
       const secrets = (vector.secret_values ?? []).map((value) => (value === 'undefined (JavaScript)' ? undefined : value));
       expect(secrets).toContain(undefined);
 
