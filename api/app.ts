@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger';
 import { requireAuth, type TokenVerifier } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { meetingRoutes } from './meetings';
-import { apiRateLimit, securityHeaders } from './security';
+import { apiRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
 import { webhookRoutes } from './webhooks';
 
 // The Express application: headers and limits first, then webhooks (raw bodies, their own verification),
@@ -61,6 +61,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/webhooks', webhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
   app.use(
     '/api',
+    unauthenticatedRateLimit(limits.apiPerMinute),
     requireAuth(deps.verifier),
     apiRateLimit(limits.apiPerMinute),
     express.json({ limit: apiBodyLimit, strict: true }),

@@ -37,7 +37,7 @@ function limitExceeded(message: string) {
   return { error: { code: ErrorCode.RateLimited, message } };
 }
 
-/** Per signed-in user (per address before sign-in) on /api routes. */
+/** Per signed-in user on /api routes. It runs after sign-in, so the address key is only a fallback. */
 export function apiRateLimit(perMinute: number) {
   return rateLimit({
     windowMs: 60_000,
@@ -46,6 +46,24 @@ export function apiRateLimit(perMinute: number) {
     legacyHeaders: false,
     keyGenerator: (request: Request) => request.principal?.userId ?? ipKeyGenerator(request.ip ?? 'unknown'),
     message: limitExceeded(`More than ${perMinute} requests a minute; slow down and retry after the reset time`),
+  });
+}
+
+/**
+ * Per address on /api routes before sign-in, counting only requests rejected as unauthenticated. It runs
+ * ahead of token verification, which the per-user limit cannot, so a stream of bad tokens is cut off too.
+ */
+export function unauthenticatedRateLimit(perMinute: number) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (request: Request) => `unauthenticated:${ipKeyGenerator(request.ip ?? 'unknown')}`,
+    // A request is counted on arrival and given back when it ends with any status other than 401.
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_request, response) => response.statusCode !== 401,
+    message: limitExceeded(`More than ${perMinute} unauthenticated requests a minute from this address; send a valid bearer token`),
   });
 }
 

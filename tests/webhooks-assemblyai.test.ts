@@ -4,8 +4,8 @@ import { DEMO_ORGANIZATION_ID, DEMO_PROSPECT_ID, DEMO_REP_USER_ID } from '../pri
 import { analysisWorkflowId } from '../workflows/post-call-analysis';
 import { startTestStack, type TestStack } from './support/stack';
 
-// AssemblyAI completion webhooks against the real app, database and Temporal. The sandbox holds its own
-// completion back for a long time, so the analysis workflow is still waiting when the test delivers one.
+// AssemblyAI completion webhooks against the real app, database and Temporal. The sandbox delays its own
+// completion by 30 seconds, so the analysis workflow is still waiting when the test delivers one.
 
 const rep = { userId: DEMO_REP_USER_ID, organizationId: DEMO_ORGANIZATION_ID, role: 'rep' as const };
 
