@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   throw new Error(`Unknown command "${command ?? ''}". ${usage}`);
 }
 
-// The schema engine keeps handles open for about 10 s after it is freed, so the process exits explicitly.
+// Exit explicitly, so a handle a dependency leaves open (a pg pool, a PGlite instance) cannot delay the command.
 main().then(
   () => process.exit(0),
   (error: unknown) => {

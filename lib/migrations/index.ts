@@ -109,11 +109,11 @@ async function withSchemaEngine<T>(
   }
 
   try {
-    const engine = await startSchemaEngine(adapterFactory, schema);
+    const session = await startSchemaEngine(adapterFactory, schema);
     try {
-      return await command(engine);
+      return await command(session.engine);
     } finally {
-      engine.free();
+      await session.close();
     }
   } catch (error) {
     throw toMigrationError(error);
@@ -125,7 +125,7 @@ async function withSchemaEngine<T>(
 /**
  * Applies every migration in the migrations folder that the database has not applied yet, as
  * `prisma migrate deploy` does. Applying twice is a no-op. A migration that fails is recorded as failed and
- * every later call rejects with P3009 until that row is resolved.
+ * every later call rejects with P3009 until `markMigrationRolledBack` resolves that row.
  */
 export async function migrateDatabase(
   target: TMigrationTarget,

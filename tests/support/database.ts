@@ -26,7 +26,7 @@ export function withDatabaseName(url: string, databaseName: string): string {
   return parsed.toString();
 }
 
-/** Runs one statement on the admin connection; CREATE and DROP DATABASE cannot run inside a pool transaction. */
+/** Runs one statement on a fresh admin connection, because CREATE and DROP DATABASE cannot run in a transaction. */
 async function runAdminStatement(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: testDatabaseAdminUrl() });
   await client.connect();
