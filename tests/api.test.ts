@@ -42,6 +42,24 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** The JSON bodies the API returns, as far as these tests read them. */
+interface ApiReply {
+  error?: { code: string; message: string };
+  meeting?: { id: string; status: string; botId: string | null };
+  meetingId?: string;
+  status?: string;
+  checks?: Record<string, string>;
+}
+
+type ApiResponse = { status: number; body: ApiReply; headers: Headers };
+
+/** Calls `target`'s API through the stack helper and types the reply. */
+async function callApi(target: TestStack, method: string, requestPath: string, options?: Parameters<TestStack['request']>[2]): Promise<ApiResponse> {
+  const response = await target.request(method, requestPath, options);
+
+  return { status: response.status, body: (response.body ?? {}) as ApiReply, headers: response.headers };
+}
+
 function meetingBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     meetingUrl: `https://zoom.us/j/${randomInt(1e9, 1e10)}`,
@@ -52,31 +70,32 @@ function meetingBody(overrides: Record<string, unknown> = {}): Record<string, un
 }
 
 async function scheduleMeeting(principal: Principal = rep): Promise<string> {
-  const created = await stack.request('POST', '/api/meetings', { principal, body: meetingBody() });
+  const created = await callApi(stack, 'POST', '/api/meetings', { principal, body: meetingBody() });
   expect(created.status).toBe(201);
 
-  return created.body.meeting.id as string;
+  return created.body.meeting!.id;
 }
 
 /** Calls the API with raw headers, for requests `stack.request` cannot shape. */
-async function rawRequest(url: string, init: RequestInit = {}) {
+async function rawRequest(url: string, init: RequestInit = {}): Promise<ApiResponse> {
   const response = await fetch(url, init);
   const text = await response.text();
   const isJson = response.headers.get('content-type')?.includes('application/json') ?? false;
+  const body = (isJson && text !== '' ? JSON.parse(text) : {}) as ApiReply;
 
-  return { status: response.status, body: isJson && text !== '' ? JSON.parse(text) : text, headers: response.headers };
+  return { status: response.status, body, headers: response.headers };
 }
 
-function expectError(response: { status: number; body: any }, status: number, code: string): void {
+function expectError(response: ApiResponse, status: number, code: string): void {
   expect(response.status).toBe(status);
-  expect(response.body.error.code).toBe(code);
-  expect(response.body.error.message).toBeTypeOf('string');
-  expect(response.body.error.message.length).toBeGreaterThan(0);
+  expect(response.body.error?.code).toBe(code);
+  expect(response.body.error?.message).toBeTypeOf('string');
+  expect(response.body.error?.message.length).toBeGreaterThan(0);
 }
 
 describe('authentication', () => {
   test('missing token is rejected', async () => {
-    expectError(await stack.request('GET', `/api/meetings/${randomUUID()}`), 401, 'unauthenticated');
+    expectError(await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`), 401, 'unauthenticated');
   });
 
   test.each([
@@ -102,7 +121,7 @@ describe('authentication', () => {
       .setExpirationTime(nowSeconds - 60)
       .sign(await importJWK(privateJwk, 'ES256'));
 
-    expectError(await stack.request('GET', `/api/meetings/${randomUUID()}`, { token: expired }), 401, 'unauthenticated');
+    expectError(await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`, { token: expired }), 401, 'unauthenticated');
   });
 
   test('token signed by another key is rejected', async () => {
@@ -117,11 +136,11 @@ describe('authentication', () => {
       .setExpirationTime('1h')
       .sign(privateKey);
 
-    expectError(await stack.request('GET', `/api/meetings/${randomUUID()}`, { token: forged }), 401, 'unauthenticated');
+    expectError(await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`, { token: forged }), 401, 'unauthenticated');
   });
 
   test('valid local token is accepted', async () => {
-    const response = await stack.request('GET', `/api/meetings/${randomUUID()}`, { principal: rep });
+    const response = await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`, { principal: rep });
 
     // Not found rather than unauthenticated: the token got the request as far as the meeting look-up.
     expectError(response, 404, 'not_found');
@@ -140,19 +159,19 @@ describe('organisation scoping', () => {
     ['GET', '/intelligence'],
     ['POST', '/cancel'],
   ])('other organisation gets 404 for %s meeting%s', async (method, suffix) => {
-    const response = await stack.request(method, `/api/meetings/${meetingId}${suffix}`, { principal: otherRep });
+    const response = await callApi(stack, method, `/api/meetings/${meetingId}${suffix}`, { principal: otherRep });
 
     expectError(response, 404, 'not_found');
   });
 
   test('other organisation cannot cancel the meeting', async () => {
-    await stack.request('POST', `/api/meetings/${meetingId}/cancel`, { principal: otherRep });
+    await callApi(stack, 'POST', `/api/meetings/${meetingId}/cancel`, { principal: otherRep });
     const state = await stack.temporal.workflow.getHandle(meetingWorkflowId(meetingId)).query<MeetingState>('meetingState');
-    const own = await stack.request('GET', `/api/meetings/${meetingId}`, { principal: rep });
+    const own = await callApi(stack, 'GET', `/api/meetings/${meetingId}`, { principal: rep });
 
     expect(state.status).toBe('scheduled');
     expect(own.status).toBe(200);
-    expect(own.body.meeting.status).toBe('scheduled');
+    expect(own.body.meeting?.status).toBe('scheduled');
   });
 });
 
@@ -165,14 +184,14 @@ describe('roles', () => {
 
   test('auditor cannot create a meeting', async () => {
     const before = await stack.database.prisma.meeting.count();
-    const response = await stack.request('POST', '/api/meetings', { principal: auditor, body: meetingBody() });
+    const response = await callApi(stack, 'POST', '/api/meetings', { principal: auditor, body: meetingBody() });
 
     expectError(response, 403, 'forbidden');
     expect(await stack.database.prisma.meeting.count()).toBe(before);
   });
 
   test('auditor cannot cancel a meeting', async () => {
-    const response = await stack.request('POST', `/api/meetings/${meetingId}/cancel`, { principal: auditor });
+    const response = await callApi(stack, 'POST', `/api/meetings/${meetingId}/cancel`, { principal: auditor });
     const state = await stack.temporal.workflow.getHandle(meetingWorkflowId(meetingId)).query<MeetingState>('meetingState');
 
     expectError(response, 403, 'forbidden');
@@ -180,11 +199,11 @@ describe('roles', () => {
   });
 
   test('auditor can read a meeting and its intelligence', async () => {
-    const meeting = await stack.request('GET', `/api/meetings/${meetingId}`, { principal: auditor });
-    const intelligence = await stack.request('GET', `/api/meetings/${meetingId}/intelligence`, { principal: auditor });
+    const meeting = await callApi(stack, 'GET', `/api/meetings/${meetingId}`, { principal: auditor });
+    const intelligence = await callApi(stack, 'GET', `/api/meetings/${meetingId}/intelligence`, { principal: auditor });
 
     expect(meeting.status).toBe(200);
-    expect(meeting.body.meeting.id).toBe(meetingId);
+    expect(meeting.body.meeting?.id).toBe(meetingId);
     expect(intelligence.status).toBe(200);
     expect(intelligence.body.meetingId).toBe(meetingId);
     expect(intelligence.body.status).toBe('pending');
@@ -201,10 +220,10 @@ describe('meeting request validation', () => {
     ['joinAt without offset', { joinAt: '2030-01-01T10:00:00' }, 'joinAt'],
   ])('%s is rejected naming the field', async (_case, overrides, field) => {
     const before = await stack.database.prisma.meeting.count();
-    const response = await stack.request('POST', '/api/meetings', { principal: rep, body: meetingBody(overrides) });
+    const response = await callApi(stack, 'POST', '/api/meetings', { principal: rep, body: meetingBody(overrides) });
 
     expectError(response, 400, 'invalid_request');
-    expect(response.body.error.message).toContain(field);
+    expect(response.body.error?.message).toContain(field);
     expect(await stack.database.prisma.meeting.count()).toBe(before);
   });
 
@@ -222,7 +241,7 @@ describe('meeting request validation', () => {
 
 describe('routes and headers', () => {
   test('unknown route returns JSON 404', async () => {
-    const api = await stack.request('GET', '/api/proposals', { principal: rep });
+    const api = await callApi(stack, 'GET', '/api/proposals', { principal: rep });
     const root = await rawRequest(`${stack.apiUrl}/no-such-page`);
 
     expectError(api, 404, 'not_found');
@@ -235,7 +254,7 @@ describe('routes and headers', () => {
     ['API response', `/api/meetings/${randomUUID()}`, rep],
     ['unknown route', '/no-such-page', undefined],
   ])('security headers are sent on %s', async (_case, requestPath, principal) => {
-    const { headers } = await stack.request('GET', requestPath, { principal });
+    const { headers } = await callApi(stack, 'GET', requestPath, { principal });
     const csp = headers.get('content-security-policy') ?? '';
 
     expect(csp).toContain("frame-ancestors 'none'");
@@ -250,14 +269,14 @@ describe('routes and headers', () => {
   });
 
   test('health check returns ok', async () => {
-    const response = await stack.request('GET', '/healthz');
+    const response = await callApi(stack, 'GET', '/healthz');
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'ok' });
   });
 
   test('readiness check reports database and Temporal', async () => {
-    const response = await stack.request('GET', '/readyz');
+    const response = await callApi(stack, 'GET', '/readyz');
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'ready', checks: { database: 'ok', temporal: 'ok' } });
@@ -269,23 +288,23 @@ describe('cancelling a scheduled meeting', () => {
     const meetingId = await scheduleMeeting(rep);
     const handle = stack.temporal.workflow.getHandle(meetingWorkflowId(meetingId));
 
-    const cancelled = await stack.request('POST', `/api/meetings/${meetingId}/cancel`, { principal: rep });
+    const cancelled = await callApi(stack, 'POST', `/api/meetings/${meetingId}/cancel`, { principal: rep });
     expect(cancelled.status).toBe(202);
     expect(cancelled.body).toEqual({ meetingId, status: 'cancelling' });
 
     const result = (await handle.result()) as MeetingState;
     expect(result.status).toBe('cancelled');
     expect(result.botId).toBeUndefined();
-    const meeting = await stack.request('GET', `/api/meetings/${meetingId}`, { principal: rep });
-    expect(meeting.body.meeting.status).toBe('cancelled');
-    expect(meeting.body.meeting.botId).toBeNull();
+    const meeting = await callApi(stack, 'GET', `/api/meetings/${meetingId}`, { principal: rep });
+    expect(meeting.body.meeting?.status).toBe('cancelled');
+    expect(meeting.body.meeting?.botId).toBeNull();
 
     const journal = (await (await fetch(`${stack.sandbox.url}/_sandbox/requests?provider=recall`)).json()) as Array<{ method: string; path: string }>;
     expect(journal.filter((entry) => entry.method === 'POST' && entry.path.includes('/bot'))).toEqual([]);
     const audit = await stack.database.prisma.auditEvent.count({ where: { subjectId: meetingId, action: 'meeting.cancel_requested' } });
     expect(audit).toBe(1);
 
-    const again = await stack.request('POST', `/api/meetings/${meetingId}/cancel`, { principal: rep });
+    const again = await callApi(stack, 'POST', `/api/meetings/${meetingId}/cancel`, { principal: rep });
     expectError(again, 409, 'conflict');
   });
 });
@@ -329,9 +348,9 @@ describe('local token command', () => {
     expect(result.exitCode).toBe(0);
     const token = result.stdout.trim();
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    const response = await stack.request('GET', `/api/meetings/${meetingId}`, { token });
+    const response = await callApi(stack, 'GET', `/api/meetings/${meetingId}`, { token });
     expect(response.status).toBe(200);
-    expect(response.body.meeting.id).toBe(meetingId);
+    expect(response.body.meeting?.id).toBe(meetingId);
   });
 
   test('production verifier needs a JWKS URL or public key', async () => {
@@ -395,9 +414,9 @@ describe('identity provider tokens and rate limits', () => {
   test('JWKS token with Clerk v2 claims is accepted', async () => {
     const token = await identityProviderToken('user_idp_admin', { id: DEMO_ORGANIZATION_ID, rol: 'admin' });
 
-    const created = await limited.request('POST', '/api/meetings', { token, body: meetingBody() });
+    const created = await callApi(limited, 'POST', '/api/meetings', { token, body: meetingBody() });
     expect(created.status).toBe(201);
-    const row = await limited.database.prisma.meeting.findUniqueOrThrow({ where: { id: created.body.meeting.id } });
+    const row = await limited.database.prisma.meeting.findUniqueOrThrow({ where: { id: created.body.meeting!.id } });
     expect(row.createdById).toBe('user_idp_admin');
     expect(row.organizationId).toBe(DEMO_ORGANIZATION_ID);
     const membership = await limited.database.prisma.membership.findFirstOrThrow({ where: { userId: 'user_idp_admin' } });
@@ -407,17 +426,17 @@ describe('identity provider tokens and rate limits', () => {
   test('local token is rejected when JWKS is configured', async () => {
     const localToken = await mintLocalToken(limited.config, rep);
 
-    expectError(await limited.request('GET', `/api/meetings/${randomUUID()}`, { token: localToken }), 401, 'unauthenticated');
+    expectError(await callApi(limited, 'GET', `/api/meetings/${randomUUID()}`, { token: localToken }), 401, 'unauthenticated');
   });
 
   test('API requests over the limit get 429', async () => {
     const token = await identityProviderToken('user_idp_busy_rep', { id: DEMO_ORGANIZATION_ID, rol: 'org:member' });
     const statuses: number[] = [];
     for (let attempt = 0; attempt < perMinute; attempt += 1) {
-      statuses.push((await limited.request('GET', `/api/meetings/${randomUUID()}`, { token })).status);
+      statuses.push((await callApi(limited, 'GET', `/api/meetings/${randomUUID()}`, { token })).status);
     }
-    const overLimit = await limited.request('GET', `/api/meetings/${randomUUID()}`, { token });
-    const otherUser = await limited.request('GET', `/api/meetings/${randomUUID()}`, {
+    const overLimit = await callApi(limited, 'GET', `/api/meetings/${randomUUID()}`, { token });
+    const otherUser = await callApi(limited, 'GET', `/api/meetings/${randomUUID()}`, {
       token: await identityProviderToken('user_idp_quiet_rep', { id: DEMO_ORGANIZATION_ID, rol: 'rep' }),
     });
 
@@ -432,7 +451,7 @@ describe('identity provider tokens and rate limits', () => {
   test('unauthenticated requests over the limit get 429', async () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt <= perMinute; attempt += 1) {
-      statuses.push((await limited.request('GET', `/api/meetings/${randomUUID()}`, { token: 'not-a-jwt' })).status);
+      statuses.push((await callApi(limited, 'GET', `/api/meetings/${randomUUID()}`, { token: 'not-a-jwt' })).status);
     }
 
     // Earlier tests in this block also sent rejected tokens from this address, so the limit may come sooner.

@@ -58,7 +58,7 @@ async function playCallUntilAudioSubmitted(): Promise<{ meetingId: string; audio
 
   const created = await stack.request('POST', '/api/meetings', { principal: rep, body: { meetingUrl, prospectId: DEMO_PROSPECT_ID } });
   expect(created.status).toBe(201);
-  const id = created.body.meeting.id as string;
+  const id = (created.body as { meeting: { id: string } }).meeting.id;
   const intelligence = await waitFor(
     () => stack.database.prisma.callIntelligence.findUnique({ where: { meetingId: id } }),
     (row) => row?.audioTranscriptId != null,
@@ -66,6 +66,12 @@ async function playCallUntilAudioSubmitted(): Promise<{ meetingId: string; audio
   );
 
   return { meetingId: id, audioTranscriptId: intelligence!.audioTranscriptId! };
+}
+
+/** The JSON the webhook endpoint returns: an outcome on success, an error otherwise. */
+interface WebhookReply {
+  outcome?: 'signalled' | 'duplicate' | 'workflow_closed';
+  error?: { code: string; message: string };
 }
 
 async function deliverCompletion(body: string, headerValue: string | undefined) {
@@ -76,7 +82,9 @@ async function deliverCompletion(body: string, headerValue: string | undefined) 
   const response = await fetch(`${stack.apiUrl}/webhooks/assemblyai`, { method: 'POST', headers, body });
   const text = await response.text();
 
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+  const reply = (text === '' ? {} : JSON.parse(text)) as WebhookReply;
+
+  return { status: response.status, body: reply };
 }
 
 /** Counts the audio completion signals recorded in the meeting's analysis workflow history. */
@@ -93,7 +101,7 @@ describe('AssemblyAI webhook', () => {
     const response = await deliverCompletion(JSON.stringify({ transcript_id: audioTranscriptId, status: 'completed' }), undefined);
 
     expect(response.status).toBe(401);
-    expect(response.body.error.code).toBe('invalid_signature');
+    expect(response.body.error?.code).toBe('invalid_signature');
     expect(await completionSignalCount()).toBe(0);
   });
 
@@ -106,7 +114,7 @@ describe('AssemblyAI webhook', () => {
       const response = await deliverCompletion(body, wrong);
 
       expect(response.status, wrong).toBe(401);
-      expect(response.body.error.code).toBe('invalid_signature');
+      expect(response.body.error?.code).toBe('invalid_signature');
     }
     expect(await completionSignalCount()).toBe(0);
   });
@@ -118,7 +126,7 @@ describe('AssemblyAI webhook', () => {
     );
 
     expect(response.status).toBe(404);
-    expect(response.body.error.code).toBe('unknown_webhook_subject');
+    expect(response.body.error?.code).toBe('unknown_webhook_subject');
     expect(await completionSignalCount()).toBe(0);
   });
 
@@ -126,7 +134,7 @@ describe('AssemblyAI webhook', () => {
     const response = await deliverCompletion('{"transcript_id": ', stack.secrets.assemblyWebhookSecret);
 
     expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe('invalid_json');
+    expect(response.body.error?.code).toBe('invalid_json');
   });
 
   test('duplicate completion is signalled once', async () => {

@@ -29,18 +29,26 @@ interface BotSignal {
   subCode?: string | null;
 }
 
+/** The JSON a webhook endpoint returns: an outcome on success, an error otherwise. */
+interface WebhookReply {
+  received?: boolean;
+  outcome?: 'signalled' | 'duplicate' | 'workflow_closed';
+  ignored?: string;
+  error?: { code: string; message: string };
+}
+
 interface Delivery {
   messageId?: string;
   timestampSeconds?: number;
   /** Sent instead of the signature computed over the body. */
   signature?: string;
   /** The bytes sent, when they differ from the bytes signed. */
-  sentBody?: string | Buffer;
+  sentBody?: string;
   contentType?: string;
 }
 
 /** Posts a Recall webhook signed with the stack's secret, as Recall's sender (Svix) would. */
-async function deliverRecallWebhook(body: string | Buffer, delivery: Delivery = {}) {
+async function deliverRecallWebhook(body: string, delivery: Delivery = {}) {
   const messageId = delivery.messageId ?? `msg_${randomUUID()}`;
   const timestampSeconds = delivery.timestampSeconds ?? Math.floor(Date.now() / 1000);
   const signature = delivery.signature ?? signWebhook(stack.secrets.recallWebhookSecret, messageId, timestampSeconds, body);
@@ -56,7 +64,9 @@ async function deliverRecallWebhook(body: string | Buffer, delivery: Delivery = 
   });
   const text = await response.text();
 
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text), messageId };
+  const reply = (text === '' ? {} : JSON.parse(text)) as WebhookReply;
+
+  return { status: response.status, body: reply, messageId };
 }
 
 function statusEvent(botId: string, code: string, subCode: string | null = null): string {
@@ -114,7 +124,7 @@ async function createWaitingMeeting(): Promise<{ meetingId: string; botId: strin
     body: { meetingUrl, joinAt: new Date(Date.now() - 60_000).toISOString() },
   });
   expect(created.status).toBe(201);
-  const meetingId = created.body.meeting.id as string;
+  const meetingId = (created.body as { meeting: { id: string } }).meeting.id;
   const meeting = await waitFor(
     () => stack.database.prisma.meeting.findUniqueOrThrow({ where: { id: meetingId } }),
     (row) => row.botId !== null,
@@ -137,12 +147,12 @@ async function webhookEventCount(eventId: string): Promise<number> {
 }
 
 async function countWorkflows(): Promise<number> {
-  let count = 0;
-  for await (const _workflow of stack.temporal.workflow.list()) {
-    count += 1;
+  const workflowIds: string[] = [];
+  for await (const workflow of stack.temporal.workflow.list()) {
+    workflowIds.push(workflow.workflowId);
   }
 
-  return count;
+  return workflowIds.length;
 }
 
 describe('Recall webhook', () => {
@@ -163,8 +173,8 @@ describe('Recall webhook', () => {
     const response = await deliverRecallWebhook(statusEvent(waiting.botId, 'in_call_recording'), { messageId: 'msg_forged', signature: forged });
 
     expect(response.status).toBe(401);
-    expect(response.body.error.code).toBe('invalid_signature');
-    expect(response.body.error.message).toBeTypeOf('string');
+    expect(response.body.error?.code).toBe('invalid_signature');
+    expect(response.body.error?.message).toBeTypeOf('string');
     expect(await botSignals(waiting.meetingId)).toHaveLength(before.length);
     expect(await webhookEventCount('msg_forged')).toBe(0);
   });
@@ -179,7 +189,7 @@ describe('Recall webhook', () => {
     });
 
     expect(response.status).toBe(401);
-    expect(response.body.error.code).toBe('stale_webhook');
+    expect(response.body.error?.code).toBe('stale_webhook');
     expect(await botSignals(waiting.meetingId)).toHaveLength(before.length);
     expect(await webhookEventCount(response.messageId)).toBe(0);
   });
@@ -195,7 +205,7 @@ describe('Recall webhook', () => {
       const response = await deliverRecallWebhook(signed, { sentBody });
 
       expect(response.status).toBe(401);
-      expect(response.body.error.code).toBe('invalid_signature');
+      expect(response.body.error?.code).toBe('invalid_signature');
     }
     expect(await botSignals(waiting.meetingId)).toHaveLength(before.length);
   });
@@ -219,7 +229,11 @@ describe('Recall webhook', () => {
 
   test('out-of-order statuses never move the meeting backwards', async () => {
     const meeting = await createWaitingMeeting();
-    const readStatus = async () => (await stack.request('GET', `/api/meetings/${meeting.meetingId}`, { principal: rep })).body.meeting.status as string;
+    const readStatus = async () => {
+      const response = await stack.request('GET', `/api/meetings/${meeting.meetingId}`, { principal: rep });
+
+      return (response.body as { meeting: { status: string } }).meeting.status;
+    };
 
     const recording = await deliverRecallWebhook(statusEvent(meeting.botId, 'in_call_recording'));
     expect(recording.status).toBe(200);
@@ -255,7 +269,7 @@ describe('Recall webhook', () => {
     const response = await deliverRecallWebhook(statusEvent(unknownBotId, 'joining_call'));
 
     expect(response.status).toBe(404);
-    expect(response.body.error.code).toBe('unknown_webhook_subject');
+    expect(response.body.error?.code).toBe('unknown_webhook_subject');
     expect(await webhookEventCount(response.messageId)).toBe(0);
     expect(await countWorkflows()).toBe(workflowsBefore);
     expect(await stack.database.prisma.meeting.count({ where: { botId: unknownBotId } })).toBe(0);
@@ -267,14 +281,14 @@ describe('Recall webhook', () => {
     const response = await deliverRecallWebhook(body);
 
     expect(response.status).toBe(413);
-    expect(response.body.error.code).toBe('payload_too_large');
+    expect(response.body.error?.code).toBe('payload_too_large');
   });
 
   test('signed body that is not JSON is rejected', async () => {
     const response = await deliverRecallWebhook('event=bot.joining_call&bot=1');
 
     expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe('invalid_json');
+    expect(response.body.error?.code).toBe('invalid_json');
     expect(await webhookEventCount(response.messageId)).toBe(0);
   });
 
@@ -282,7 +296,7 @@ describe('Recall webhook', () => {
     const response = await deliverRecallWebhook(statusEvent(waiting.botId, 'in_waiting_room'), { contentType: 'text/plain' });
 
     expect(response.status).toBe(415);
-    expect(response.body.error.code).toBe('unsupported_media_type');
+    expect(response.body.error?.code).toBe('unsupported_media_type');
     expect(await webhookEventCount(response.messageId)).toBe(0);
   });
 
