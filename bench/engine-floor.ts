@@ -15,7 +15,7 @@ const activities: EngineFloorActivities = {
   async doNothing() {},
 };
 
-/** Times `rounds` round trips after `warmUpRounds` untimed ones; returns the timed durations in ms. */
+/** Times `rounds` round trips after `warmUpRounds` untimed ones and returns the timed durations in ms. */
 export async function measureEngineFloor(options: {
   temporal: Client;
   address: string;

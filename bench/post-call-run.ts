@@ -8,10 +8,10 @@ import type { Stack } from '../scripts/stack';
 import { meetingWorkflowId } from '../workflows/meeting-lifecycle';
 import { analysisWorkflowId } from '../workflows/post-call-analysis';
 
-// One timed call through the product's own doors: the sandbox plays the transcript as a Recall.ai call,
-// the rep's token schedules the meeting over the API, and the times are read afterwards from the rows
-// the product writes anyway (webhook_events, audit_events, call_intelligence). The benchmark only
-// waits on the two workflows' results, so it adds no polling load while the call is processed.
+// One timed call through the product's own entry points. The sandbox plays the transcript as a Recall.ai
+// call, and the rep's token schedules the meeting over the API. The times are read afterwards from rows the
+// product writes anyway (webhook_events, audit_events, call_intelligence). The benchmark only waits on the
+// two workflows' results, so it adds no polling load while the call is processed.
 
 export const analysisSteps: readonly AnalysisStep[] = ['metrics', 'claude', 'audio_intelligence', 'embeddings', 'prospect_intelligence'];
 
@@ -22,7 +22,7 @@ export const analysisSteps: readonly AnalysisStep[] = ['metrics', 'claude', 'aud
 export interface PostCallTimings {
   meetingId: string;
   turns: number;
-  /** call_ended webhook → meeting status row changed to call_ended; null when that row was never written. */
+  /** call_ended webhook → meeting status row changed to call_ended, or null when that row was never written. */
   callEndedRowMs: number | null;
   /** call_ended webhook → transcript_stored status row (the Recall transcript fetched, parsed and stored). */
   transcriptStoredMs: number;
@@ -35,7 +35,7 @@ export interface PostCallTimings {
   stepsFinishedMs: Record<AnalysisStep, number>;
   /** call_ended webhook → call_intelligence.analysed_at: the end-to-end figure. */
   endToEndMs: number;
-  /** call_ended status row → analysed_at; null when that row was never written. */
+  /** call_ended status row → analysed_at, or null when that row was never written. */
   fromCallEndedRowMs: number | null;
 }
 

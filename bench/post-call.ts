@@ -36,6 +36,7 @@ export async function runPostCallBenchmark(argv: string[]): Promise<void> {
   const fixtures = await loadFixtureCases(process.env.BENCH_FIXTURES_DIR ?? defaultFixturesDir);
   const cases = [...fixtures, buildLongCall(fixtures, longCallTurns)];
 
+  const loadAverageAtStart = os.loadavg();
   console.log(`Starting the stack (database: ${options.database}, sandbox delays 0 ms) ...`);
   const bench = await startBenchStack(options.database);
   try {
@@ -53,7 +54,7 @@ export async function runPostCallBenchmark(argv: string[]): Promise<void> {
     await runTimedCall(stack, cases[0]!.transcript);
 
     const results = await runCases(cases, options.repeats, (transcript) => runTimedCall(stack, transcript));
-    const report = buildReport(options, floor, floorSamples, results);
+    const report = buildReport(options, floor, floorSamples, results, { atStart: loadAverageAtStart, atEnd: os.loadavg() });
     console.log(`\n${formatResults(floor, results)}\n`);
     console.log(formatLongCallVerdict(floor, results));
 
@@ -207,6 +208,7 @@ function buildReport(
   floor: Summary,
   floorSamples: number[],
   results: readonly CaseResult[],
+  loadAverage: { atStart: number[]; atEnd: number[] },
 ) {
   return {
     benchmark: 'post-call',
@@ -218,6 +220,8 @@ function buildReport(
       memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
+      // 1, 5 and 15 minute load averages: other work on the machine slows every figure.
+      loadAverage,
     },
     database: options.database,
     sandbox: { stepDelayMs: 0, audioWebhookDelayMs: 0 },
@@ -235,5 +239,7 @@ function round(value: number): string {
 }
 
 function ratio(value: number, floor: number): string {
-  return `${(value / floor).toFixed(1)}×`;
+  const multiple = value / floor;
+
+  return `${multiple < 1 ? multiple.toFixed(2) : multiple.toFixed(1)}×`;
 }

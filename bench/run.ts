@@ -10,7 +10,11 @@ const [name, ...argv] = process.argv.slice(2);
 const benchmark = name === undefined ? undefined : benchmarks[name];
 if (benchmark === undefined) {
   const known = Object.keys(benchmarks).join(', ');
-  console.error(name === undefined ? `Missing benchmark name; known benchmarks: ${known}` : `Unknown benchmark "${name}"; known benchmarks: ${known}`);
+  if (name === undefined) {
+    console.error(`Missing benchmark name. Known benchmarks: ${known}`);
+  } else {
+    console.error(`Unknown benchmark "${name}". Known benchmarks: ${known}`);
+  }
   console.error(Object.values(benchmarks).map((entry) => entry.usage).join('\n'));
   process.exit(2);
 }

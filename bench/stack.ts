@@ -9,10 +9,10 @@ import { type Stack, startStack } from '../scripts/stack';
 import { createTestDatabase, type TestDatabase } from '../tests/support/database';
 import { bundleWorkflows, installRuntimeLogger } from '../workers/worker';
 
-// The whole product for a benchmark, on 127.0.0.1 only: a Temporal dev server of its own on free ports,
-// a fresh database (a new PostgreSQL database on the test server, or a new PGlite directory), the
-// sandbox with no artificial delays, the API and one worker. Provider keys are ignored, so nothing
-// leaves the machine.
+// The whole product for a benchmark, on 127.0.0.1 only. It runs a Temporal dev server of its own on free
+// ports and a fresh database: a new PostgreSQL database on the test server, or a new PGlite directory.
+// The sandbox (with no artificial delays), the API and one worker run in this process. Provider keys are
+// ignored, so nothing leaves the machine.
 
 export type BenchDatabase = 'postgres' | 'pglite';
 
@@ -54,7 +54,7 @@ export async function startBenchStack(database: BenchDatabase): Promise<BenchSta
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !providerKeyVariables.includes(name)));
     const config = loadConfig({
       ...env,
-      // Local token signing and generated webhook secrets are refused in production; the bench needs both.
+      // 'test' because production rejects local token signing and generated webhook secrets, which the bench needs.
       NODE_ENV: 'test',
       DATA_DIR: dataDir,
       DATABASE_URL: testDatabase?.url ?? '',

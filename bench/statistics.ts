@@ -6,7 +6,7 @@ export interface Summary {
   samples: number;
 }
 
-/** Summarises samples by median and max; the median of an even count is the mean of the middle two. */
+/** Summarises samples by median and max. The median of an even count is the mean of the middle two. */
 export function summarise(samples: readonly number[]): Summary {
   if (samples.length === 0) {
     throw new Error('Cannot summarise an empty sample list');
