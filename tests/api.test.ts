@@ -376,8 +376,8 @@ async function serveJwks(jwks: unknown): Promise<{ server: Server; url: string }
   return { server, url: `http://127.0.0.1:${port}/.well-known/jwks.json` };
 }
 
-// A second stack set up as production authenticates (tokens from an identity provider's JWKS) and with
-// limits of 3 requests a minute, so the limits are reached in a few requests.
+// A second stack that verifies tokens against an identity provider's JWKS, as production does. Its limits
+// are 3 requests a minute, so a few requests reach them.
 describe('identity provider tokens and rate limits', () => {
   const perMinute = 3;
   const kid = 'identity-provider-key-1';
