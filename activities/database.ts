@@ -43,36 +43,7 @@ export function createDatabaseActivities({ prisma }: { prisma: PrismaClient }): 
     },
 
     async recordMeetingStatus({ meetingId, status, failure }) {
-      const meeting = await prisma.meeting.findUniqueOrThrow({
-        where: { id: meetingId },
-        select: { status: true, organizationId: true },
-      });
-      const terminal = status === 'failed' || status === 'cancelled';
-      const next = terminal ? status : advanceStatus(meeting.status as MeetingStatus, status);
-      if (next === meeting.status) {
-        return;
-      }
-      await prisma.$transaction([
-        prisma.meeting.update({
-          where: { id: meetingId },
-          data: {
-            status: next,
-            statusChangedAt: new Date(),
-            failureCode: failure?.code ?? null,
-            failureMessage: failure?.message ?? null,
-          },
-        }),
-        prisma.auditEvent.create({
-          data: {
-            organizationId: meeting.organizationId,
-            action: 'meeting.status_changed',
-            subjectType: 'meeting',
-            subjectId: meetingId,
-            data: { from: meeting.status, to: next, ...(failure ? { failureCode: failure.code } : {}) },
-          },
-        }),
-      ]);
-      log.info('Meeting status changed', { meetingId, from: meeting.status, to: next });
+      await changeMeetingStatus(prisma, meetingId, status, failure);
     },
 
     async recordBot({ meetingId, botId }) {
@@ -104,10 +75,7 @@ export function createDatabaseActivities({ prisma }: { prisma: PrismaClient }): 
         create: { meetingId, organizationId: meeting.organizationId, status: 'running' },
         update: { status: 'running', failureCode: null },
       });
-      await prisma.meeting.updateMany({
-        where: { id: meetingId, status: { in: ['transcript_stored', 'call_ended'] } },
-        data: { status: 'analysing', statusChangedAt: new Date() },
-      });
+      await changeMeetingStatus(prisma, meetingId, 'analysing');
     },
 
     async computeConversationMetrics({ meetingId }) {
@@ -144,22 +112,54 @@ export function createDatabaseActivities({ prisma }: { prisma: PrismaClient }): 
     },
 
     async finishAnalysis({ meetingId, outcome, failureCode }) {
-      const now = new Date();
-      await prisma.$transaction([
-        prisma.callIntelligence.update({
-          where: { meetingId },
-          data: { status: outcome, failureCode: failureCode ?? null, analysedAt: outcome === 'analysed' ? now : null },
-        }),
-        prisma.meeting.update({
-          where: { id: meetingId },
-          data:
-            outcome === 'analysed'
-              ? { status: 'analysed', statusChangedAt: now }
-              : { status: 'failed', statusChangedAt: now, failureCode: failureCode ?? 'analysis_failed', failureMessage: 'Post-call analysis failed' },
-        }),
-      ]);
+      await prisma.callIntelligence.update({
+        where: { meetingId },
+        data: { status: outcome, failureCode: failureCode ?? null, analysedAt: outcome === 'analysed' ? new Date() : null },
+      });
+      await changeMeetingStatus(
+        prisma,
+        meetingId,
+        outcome,
+        outcome === 'failed' ? { code: failureCode ?? 'analysis_failed', message: 'Post-call analysis failed' } : undefined,
+      );
     },
   };
+}
+
+const terminal: ReadonlySet<string> = new Set(['analysed', 'failed', 'cancelled']);
+
+/**
+ * Moves a meeting to `status` and writes the audit row that the meeting's timeline is read from. A
+ * meeting never moves backwards and never leaves a terminal status, so a repeated or late call changes nothing.
+ */
+async function changeMeetingStatus(
+  prisma: PrismaClient,
+  meetingId: string,
+  status: MeetingStatus,
+  failure?: { code: string; message: string },
+): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const meeting = await tx.meeting.findUniqueOrThrow({ where: { id: meetingId }, select: { status: true, organizationId: true } });
+    const current = meeting.status as MeetingStatus;
+    const next = terminal.has(current) ? current : status === 'failed' || status === 'cancelled' ? status : advanceStatus(current, status);
+    if (next === current) {
+      return;
+    }
+    await tx.meeting.update({
+      where: { id: meetingId },
+      data: { status: next, statusChangedAt: new Date(), failureCode: failure?.code ?? null, failureMessage: failure?.message ?? null },
+    });
+    await tx.auditEvent.create({
+      data: {
+        organizationId: meeting.organizationId,
+        action: 'meeting.status_changed',
+        subjectType: 'meeting',
+        subjectId: meetingId,
+        data: { from: current, to: next, ...(failure ? { failureCode: failure.code } : {}) },
+      },
+    });
+    log.info('Meeting status changed', { meetingId, from: current, to: next });
+  });
 }
 
 interface QualificationField {

@@ -71,8 +71,14 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
   router.get('/:id', async (request, response) => {
     const principal = requirePrincipal(request.principal);
     const meeting = await findMeeting(deps.prisma, principal, request.params.id);
+    const changes = await deps.prisma.auditEvent.findMany({
+      where: { subjectType: 'meeting', subjectId: meeting.id, action: 'meeting.status_changed' },
+      orderBy: { createdAt: 'asc' },
+      select: { createdAt: true, data: true },
+    });
+    const timeline = changes.map((change) => ({ status: (change.data as { to?: string }).to, at: change.createdAt }));
 
-    response.json({ meeting: presentMeeting(meeting), ...meetingLinks(deps.config, meeting.id) });
+    response.json({ meeting: { ...presentMeeting(meeting), timeline }, ...meetingLinks(deps.config, meeting.id) });
   });
 
   router.get('/:id/intelligence', async (request, response) => {

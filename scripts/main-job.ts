@@ -67,16 +67,16 @@ export async function runMainJob(options: {
   progress(`Meeting ${meetingId} created (workflow ${created.workflowId})`);
 
   const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
-  const seenStatuses = new Set<string>();
+  let statusesShown = 0;
   const seenSteps = new Set<string>();
+  progress(progressLabels.scheduled!);
   for (;;) {
-    const intelligence = (await api('GET', `/api/meetings/${meetingId}/intelligence`)) as IntelligenceResponse;
-    for (const status of [intelligence.meetingStatus]) {
-      if (!seenStatuses.has(status)) {
-        seenStatuses.add(status);
-        progress(progressLabels[status] ?? status);
-      }
+    const { meeting } = (await api('GET', `/api/meetings/${meetingId}`)) as { meeting: { timeline: Array<{ status: string }> } };
+    for (const change of meeting.timeline.slice(statusesShown)) {
+      progress(progressLabels[change.status] ?? change.status);
     }
+    statusesShown = meeting.timeline.length;
+    const intelligence = (await api('GET', `/api/meetings/${meetingId}/intelligence`)) as IntelligenceResponse;
     for (const [step, record] of Object.entries(intelligence.steps)) {
       if (!seenSteps.has(step)) {
         seenSteps.add(step);
