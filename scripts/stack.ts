@@ -1,6 +1,8 @@
+import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { createTokenVerifier, type TokenVerifier } from '../api/auth';
@@ -10,6 +12,7 @@ import { type DevServer, startDevServer } from '../lib/dev-server';
 import { resolveWebhookSecrets, type WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
 import { migrateDatabase } from '../lib/migrations';
+import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../lib/search-attributes';
 import { findTemporalCli } from '../lib/temporal-binaries';
 import { seedDemoData } from '../prisma/seed';
 import { type RunningSandbox, startSandbox } from '../sandbox/server';
@@ -70,21 +73,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     let devServer: DevServer | undefined;
     if (options.startTemporal) {
-      const cliPath = await findTemporalCli({ build: true, log: (line) => progress(line) });
-      if (cliPath === undefined) {
-        throw new Error('No Temporal CLI found and none could be built: install Go or set TEMPORAL_CLI_PATH');
-      }
-      const [host, port] = splitAddress(config.TEMPORAL_ADDRESS);
-      const uiPort = Number(new URL(config.TEMPORAL_WEB_URL).port || 8233);
-      progress(`Temporal dev server starting on ${host}:${port} (Web UI ${config.TEMPORAL_WEB_URL})`);
-      devServer = await startDevServer({
-        cliPath,
-        dbFile: path.join(config.DATA_DIR, 'temporal', 'dev-server.sqlite'),
-        port,
-        uiPort,
-        ip: host,
-        namespace: config.TEMPORAL_NAMESPACE,
-      });
+      devServer = await startEmbeddedTemporal(config, progress);
       stoppers.push(() => devServer!.stop());
     }
 
@@ -141,6 +130,40 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await close();
     throw error;
   }
+}
+
+/**
+ * Starts the Temporal dev server with a persistent SQLite file under DATA_DIR: the local CLI when one is
+ * found or can be built, otherwise the SDK's own download of it (which needs internet access).
+ */
+async function startEmbeddedTemporal(config: TConfig, progress: (line: string) => void): Promise<DevServer> {
+  const [host, port] = splitAddress(config.TEMPORAL_ADDRESS);
+  const uiPort = Number(new URL(config.TEMPORAL_WEB_URL).port || 8233);
+  const dbFile = path.join(config.DATA_DIR, 'temporal', 'dev-server.sqlite');
+  const cliPath = await findTemporalCli({ build: true, log: (line) => progress(line) }).catch((error: unknown) => {
+    progress(`No local Temporal CLI (${(error as Error).message.split('\n')[0]}); using the SDK's download`);
+    return undefined;
+  });
+  progress(`Temporal dev server starting on ${host}:${port} (Web UI ${config.TEMPORAL_WEB_URL})`);
+  if (cliPath !== undefined) {
+    return startDevServer({ cliPath, dbFile, port, uiPort, ip: host, namespace: config.TEMPORAL_NAMESPACE });
+  }
+
+  await mkdir(path.dirname(dbFile), { recursive: true });
+  const environment = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      ip: host,
+      port,
+      ui: true,
+      uiPort,
+      dbFilename: dbFile,
+      namespace: config.TEMPORAL_NAMESPACE,
+      searchAttributes: [meetingIdKey, organizationIdKey, meetingStatusKey, analysisStatusKey],
+    },
+  });
+
+  return { address: config.TEMPORAL_ADDRESS, webUrl: config.TEMPORAL_WEB_URL, pid: process.pid, stop: () => environment.teardown() };
 }
 
 function splitAddress(address: string): [string, number] {
