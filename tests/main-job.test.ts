@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseTranscript, readTranscriptFile } from '../lib/transcript/parse';
 import type { Utterance } from '../lib/transcript/types';
@@ -26,20 +28,30 @@ interface Evidence {
   quote: string;
 }
 
-function evidenceOf(qualification: any): Evidence[] {
-  return Object.values(qualification.fields as Record<string, { evidence: Evidence[] }>).flatMap((field) => field.evidence);
+function evidenceOf(qualification: unknown): Evidence[] {
+  const { fields } = qualification as { fields: Record<string, { evidence: Evidence[] }> };
+
+  return Object.values(fields).flatMap((field) => field.evidence);
 }
 
 function expectGrounded(evidence: Evidence[], utterances: Utterance[]): void {
   for (const item of evidence) {
-    const lines = utterances.filter((utterance) => utterance.speaker === item.speaker).map((utterance) => utterance.text);
-    expect(lines.some((line) => line.includes(item.quote)), `quote by ${item.speaker} not in transcript`).toBe(true);
+    const lines = utterances
+      .filter((utterance) => utterance.speaker === item.speaker)
+      .map((utterance) => utterance.text);
+    expect(
+      lines.some((line) => line.includes(item.quote)),
+      `quote by ${item.speaker} not in transcript`,
+    ).toBe(true);
   }
 }
 
 function toWebVtt(utterances: Utterance[]): string {
   const stamp = (ms: number) => new Date(ms).toISOString().slice(11, 23);
-  const cues = utterances.map((utterance, index) => `${stamp(index * 4000)} --> ${stamp(index * 4000 + 3500)}\n<v ${utterance.speaker}>${utterance.text}`);
+  const cues = utterances.map(
+    (utterance, index) =>
+      `${stamp(index * 4000)} --> ${stamp(index * 4000 + 3500)}\n<v ${utterance.speaker}>${utterance.text}`,
+  );
 
   return `WEBVTT\n\n${cues.join('\n\n')}\n`;
 }
@@ -59,17 +71,20 @@ describe('main job', () => {
     expect(result.temporalWebUrl).toContain(encodeURIComponent(`MeetingId="${result.meetingId}"`));
   });
 
-  test.each(['0002f70f7386445b', '004860b1ab2e4c88', '0091a706bc604188'])('Harper Valley call %s ends analysed with agent and caller', async (callId) => {
-    const transcript = await readTranscriptFile(path.join(fixtures, 'harper-valley', `${callId}.json`));
-    const result = await runMainJob({ stack, transcript, progress: () => undefined });
+  test.each(['0002f70f7386445b', '004860b1ab2e4c88', '0091a706bc604188'])(
+    'Harper Valley call %s ends analysed with agent and caller',
+    async (callId) => {
+      const transcript = await readTranscriptFile(path.join(fixtures, 'harper-valley', `${callId}.json`));
+      const result = await runMainJob({ stack, transcript, progress: () => undefined });
 
-    expect(result.status).toBe('analysed');
-    expect(result.speakers).toBe(2);
-    expectGrounded(evidenceOf(result.qualification), transcript.utterances);
-    const metrics = result.metrics as { basis: string; speakers: Array<{ talkShare: number }> };
-    expect(metrics.basis).toBe('time');
-    expect(metrics.speakers.reduce((sum, speaker) => sum + speaker.talkShare, 0)).toBeCloseTo(1, 3);
-  });
+      expect(result.status).toBe('analysed');
+      expect(result.speakers).toBe(2);
+      expectGrounded(evidenceOf(result.qualification), transcript.utterances);
+      const metrics = result.metrics as { basis: string; speakers: Array<{ talkShare: number }> };
+      expect(metrics.basis).toBe('time');
+      expect(metrics.speakers.reduce((sum, speaker) => sum + speaker.talkShare, 0)).toBeCloseTo(1, 3);
+    },
+  );
 
   test('WebVTT built from a QMSum meeting ends analysed', async () => {
     const source = await readTranscriptFile(path.join(fixtures, 'qmsum', 'IS1004a.json'));
@@ -93,5 +108,29 @@ describe('main job', () => {
     const stored = await stack.database.prisma.transcript.findUniqueOrThrow({ where: { meetingId: result.meetingId } });
     const days = (stored.expiresAt.getTime() - stored.createdAt.getTime()) / 86_400_000;
     expect(days).toBeCloseTo(90, 1);
+  });
+
+  test('replay command replays the meeting by workflow id and by query', async () => {
+    const transcript = await readTranscriptFile(path.join(fixtures, 'harper-valley', '0002f70f7386445b.json'));
+    const result = await runMainJob({ stack, transcript, progress: () => undefined });
+    const replay = (args: string[]) =>
+      promisify(execFile)('npx', ['tsx', 'scripts/replay.ts', ...args], {
+        cwd: path.resolve(__dirname, '..'),
+        env: { ...process.env, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS },
+      });
+
+    // Visibility is eventually consistent: wait until the query sees both closed workflows.
+    await stack.temporal.workflow.getHandle(`analysis-${result.meetingId}`).result();
+    const query = `MeetingId = "${result.meetingId}" AND ExecutionStatus != "Running"`;
+    for (let attempt = 0; attempt < 50 && (await stack.temporal.workflow.count(query)).count < 2; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const byId = await replay(['--workflow-id', result.workflowId]);
+    expect(byId.stdout).toContain(`ok ${result.workflowId}`);
+    const byQuery = await replay(['--query', `MeetingId = "${result.meetingId}"`]);
+    expect(byQuery.stdout).toContain(`ok meeting-${result.meetingId}`);
+    expect(byQuery.stdout).toContain(`ok analysis-${result.meetingId}`);
+    expect(byQuery.stdout.trim().split('\n').at(-1)).toBe('2 passed, 0 failed');
   });
 });

@@ -4,6 +4,7 @@ import {
   defineQuery,
   defineSignal,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -13,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { MeetingActivities } from '../activities/types';
 import { ErrorCode } from '../lib/errors';
-import { meetingStatusKey } from '../lib/search-attributes';
+import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../lib/search-attributes';
 import {
   advanceStatus,
   botNameForMode,
@@ -61,6 +62,8 @@ const recall = proxyActivities<MeetingActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
 });
+
+const recordOvertakenStatusPatch = 'record-overtaken-status';
 
 /** Upper bound on one call once the bot is in it; Recall.ai ends bots long before this. */
 const maximumCallDuration = '12 hours';
@@ -168,6 +171,12 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
     args: [{ meetingId: plan.meetingId, organizationId: plan.organizationId }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    // Operators find both workflows of a meeting with one query: MeetingId = "…".
+    typedSearchAttributes: [
+      { key: meetingIdKey, value: plan.meetingId },
+      { key: organizationIdKey, value: plan.organizationId },
+      { key: analysisStatusKey, value: 'pending' },
+    ],
   });
   state.analysisWorkflowId = analysis.workflowId;
   state.status = 'analysing';
@@ -176,14 +185,18 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
   return state;
 }
 
+/** Writes the current status if it changed; returns the status written, which a signal may already have overtaken. */
 async function persistStatus(state: MeetingState, persisted: MeetingStatus): Promise<MeetingStatus> {
-  if (state.status === persisted) {
+  const status = state.status;
+  if (status === persisted) {
     return persisted;
   }
-  await recordMeetingStatus({ meetingId: state.meetingId, status: state.status });
-  upsertSearchAttributes([{ key: meetingStatusKey, value: state.status }]);
+  await recordMeetingStatus({ meetingId: state.meetingId, status });
+  // Runs started before this patch returned the newer status as written, skipping its row; they replay that way.
+  const written = patched(recordOvertakenStatusPatch) ? status : state.status;
+  upsertSearchAttributes([{ key: meetingStatusKey, value: written }]);
 
-  return state.status;
+  return written;
 }
 
 async function finish(state: MeetingState, status: 'cancelled'): Promise<MeetingState> {
