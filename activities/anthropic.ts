@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ErrorCode } from '../lib/errors';
-import type { Prisma, PrismaClient } from '../lib/generated/prisma/client';
+import type { PrismaClient } from '../lib/generated/prisma/client';
 import {
   callAnalysisInputSchema,
   callAnalysisToolName,
@@ -35,7 +35,9 @@ export interface AnthropicActivityOptions {
   maxTranscriptCodePoints: number;
 }
 
-export function createAnthropicActivities(options: AnthropicActivityOptions): Pick<AnalysisActivities, 'analyseCallWithClaude'> {
+export function createAnthropicActivities(
+  options: AnthropicActivityOptions,
+): Pick<AnalysisActivities, 'analyseCallWithClaude'> {
   const { anthropic, prisma, model } = options;
 
   return {
@@ -89,9 +91,9 @@ export function createAnthropicActivities(options: AnthropicActivityOptions): Pi
           where: { meetingId },
           data: {
             summary: grounded.analysis.summary,
-            qualification: grounded.analysis.qualification as unknown as Prisma.InputJsonValue,
-            followUpEmail: grounded.analysis.followUpEmail as unknown as Prisma.InputJsonValue,
-            conversationPatterns: grounded.analysis.conversationPatterns as unknown as Prisma.InputJsonValue,
+            qualification: grounded.analysis.qualification,
+            followUpEmail: grounded.analysis.followUpEmail,
+            conversationPatterns: grounded.analysis.conversationPatterns,
             model: response.model,
           },
         });
@@ -105,10 +107,16 @@ export function createAnthropicActivities(options: AnthropicActivityOptions): Pi
 /** Checks why the model stopped before reading its output: a cut-off tool call is never parsed. */
 function parseAnalysis(response: Anthropic.Message): TCallAnalysis {
   if (response.stop_reason === 'max_tokens') {
-    throw ApplicationFailure.nonRetryable('The model ran out of output tokens before finishing the analysis', ErrorCode.ModelOutputTruncated);
+    throw ApplicationFailure.nonRetryable(
+      'The model ran out of output tokens before finishing the analysis',
+      ErrorCode.ModelOutputTruncated,
+    );
   }
   if (response.stop_reason !== 'tool_use') {
-    throw ApplicationFailure.nonRetryable(`The model stopped with ${response.stop_reason ?? 'no reason'} instead of calling the tool`, ErrorCode.ModelOutputInvalid);
+    throw ApplicationFailure.nonRetryable(
+      `The model stopped with ${response.stop_reason ?? 'no reason'} instead of calling the tool`,
+      ErrorCode.ModelOutputInvalid,
+    );
   }
   const call = response.content.find(
     (block): block is Anthropic.ToolUseBlock => block.type === 'tool_use' && block.name === callAnalysisToolName,
@@ -116,14 +124,20 @@ function parseAnalysis(response: Anthropic.Message): TCallAnalysis {
   const parsed = ZCallAnalysisSchema.safeParse(call?.input);
   if (!parsed.success) {
     const paths = parsed.error.issues.slice(0, 5).map((issue) => issue.path.join('.') || '(root)');
-    throw ApplicationFailure.nonRetryable(`The model's analysis does not match the schema at ${paths.join(', ')}`, ErrorCode.ModelOutputInvalid);
+    throw ApplicationFailure.nonRetryable(
+      `The model's analysis does not match the schema at ${paths.join(', ')}`,
+      ErrorCode.ModelOutputInvalid,
+    );
   }
 
   return parsed.data;
 }
 
 /** Removes evidence whose quote does not occur in a line of that speaker, so every stored quote can be checked. */
-function keepGroundedEvidence(analysis: TCallAnalysis, utterances: readonly Utterance[]): { analysis: TCallAnalysis; dropped: number } {
+function keepGroundedEvidence(
+  analysis: TCallAnalysis,
+  utterances: readonly Utterance[],
+): { analysis: TCallAnalysis; dropped: number } {
   let dropped = 0;
   const normalise = (text: string) => text.replace(/\s+/g, ' ').trim();
   const linesBySpeaker = new Map<string, string[]>();
@@ -144,14 +158,20 @@ function keepGroundedEvidence(analysis: TCallAnalysis, utterances: readonly Utte
     });
 
   const fields = Object.fromEntries(
-    Object.entries(analysis.qualification.fields).map(([name, field]) => [name, { ...field, evidence: grounded(field.evidence) }]),
+    Object.entries(analysis.qualification.fields).map(([name, field]) => [
+      name,
+      { ...field, evidence: grounded(field.evidence) },
+    ]),
   ) as TCallAnalysis['qualification']['fields'];
 
   return {
     analysis: {
       ...analysis,
       qualification: { ...analysis.qualification, fields },
-      conversationPatterns: analysis.conversationPatterns.map((pattern) => ({ ...pattern, evidence: grounded(pattern.evidence) })),
+      conversationPatterns: analysis.conversationPatterns.map((pattern) => ({
+        ...pattern,
+        evidence: grounded(pattern.evidence),
+      })),
     },
     dropped,
   };

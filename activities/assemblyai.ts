@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { AssemblyAI, Transcript } from 'assemblyai';
 import { ErrorCode } from '../lib/errors';
-import type { Prisma, PrismaClient } from '../lib/generated/prisma/client';
+import type { PrismaClient } from '../lib/generated/prisma/client';
 import { providerFailure } from './provider-failure';
 import type { RecallClient } from './recall';
 import { recordStep } from './step-timings';
@@ -80,7 +80,7 @@ export function createAssemblyAiActivities(
       }
       await prisma.callIntelligence.update({
         where: { meetingId },
-        data: { audioIntelligence: summariseAudioIntelligence(transcript) as Prisma.InputJsonValue },
+        data: { audioIntelligence: summariseAudioIntelligence(transcript) },
       });
       await recordStep(prisma, meetingId, 'audio_intelligence', startedAt);
 

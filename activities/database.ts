@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { ErrorCode } from '../lib/errors';
-import { Prisma, type PrismaClient } from '../lib/generated/prisma/client';
+import type { Prisma, PrismaClient } from '../lib/generated/prisma/client';
 import { computeConversationMetrics } from '../lib/transcript/metrics';
 import { meddpiccFields } from '../lib/schemas/intelligence';
 import { advanceStatus, type MeetingStatus } from '../workflows/meeting-status';
@@ -114,13 +114,19 @@ export function createDatabaseActivities({ prisma }: { prisma: PrismaClient }): 
     async finishAnalysis({ meetingId, outcome, failureCode }) {
       await prisma.callIntelligence.update({
         where: { meetingId },
-        data: { status: outcome, failureCode: failureCode ?? null, analysedAt: outcome === 'analysed' ? new Date() : null },
+        data: {
+          status: outcome,
+          failureCode: failureCode ?? null,
+          analysedAt: outcome === 'analysed' ? new Date() : null,
+        },
       });
       await changeMeetingStatus(
         prisma,
         meetingId,
         outcome,
-        outcome === 'failed' ? { code: failureCode ?? 'analysis_failed', message: 'Post-call analysis failed' } : undefined,
+        outcome === 'failed'
+          ? { code: failureCode ?? 'analysis_failed', message: 'Post-call analysis failed' }
+          : undefined,
       );
     },
   };
@@ -139,15 +145,27 @@ async function changeMeetingStatus(
   failure?: { code: string; message: string },
 ): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    const meeting = await tx.meeting.findUniqueOrThrow({ where: { id: meetingId }, select: { status: true, organizationId: true } });
-    const current = meeting.status as MeetingStatus;
-    const next = terminal.has(current) ? current : status === 'failed' || status === 'cancelled' ? status : advanceStatus(current, status);
+    const meeting = await tx.meeting.findUniqueOrThrow({
+      where: { id: meetingId },
+      select: { status: true, organizationId: true },
+    });
+    const current = meeting.status;
+    const next = terminal.has(current)
+      ? current
+      : status === 'failed' || status === 'cancelled'
+        ? status
+        : advanceStatus(current, status);
     if (next === current) {
       return;
     }
     await tx.meeting.update({
       where: { id: meetingId },
-      data: { status: next, statusChangedAt: new Date(), failureCode: failure?.code ?? null, failureMessage: failure?.message ?? null },
+      data: {
+        status: next,
+        statusChangedAt: new Date(),
+        failureCode: failure?.code ?? null,
+        failureMessage: failure?.message ?? null,
+      },
     });
     await tx.auditEvent.create({
       data: {
@@ -183,7 +201,9 @@ async function mergeProspectIntelligence(
     if (existing?.meetingIds.includes(input.meetingId)) {
       return;
     }
-    const merged = { ...((existing?.qualification ?? {}) as unknown as Record<string, QualificationField & { meetingId: string }>) };
+    const merged = {
+      ...((existing?.qualification ?? {}) as unknown as Record<string, QualificationField & { meetingId: string }>),
+    };
     for (const field of meddpiccFields) {
       const next = incoming.fields?.[field];
       const current = merged[field];

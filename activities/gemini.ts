@@ -41,7 +41,12 @@ export function chunkTranscript(utterances: readonly Utterance[]): TranscriptChu
     length += lineLength + 1;
   });
   if (lines.length > 0) {
-    chunks.push({ index: chunks.length, firstUtterance: first, lastUtterance: utterances.length - 1, text: lines.join('\n') });
+    chunks.push({
+      index: chunks.length,
+      firstUtterance: first,
+      lastUtterance: utterances.length - 1,
+      text: lines.join('\n'),
+    });
   }
 
   return chunks;
@@ -63,7 +68,10 @@ export function createGeminiActivities(options: {
         // A retried attempt resumes after the last batch its predecessor reported as stored.
         const resumeFrom = typeof context.info.heartbeatDetails === 'number' ? context.info.heartbeatDetails : 0;
         await prisma.transcriptEmbedding.deleteMany({
-          where: { transcriptId: transcript.id, OR: [{ chunkIndex: { gte: chunks.length } }, { model: { not: model } }] },
+          where: {
+            transcriptId: transcript.id,
+            OR: [{ chunkIndex: { gte: chunks.length } }, { model: { not: model } }],
+          },
         });
 
         for (let start = resumeFrom; start < chunks.length; start += maxEmbeddingBatchSize) {
@@ -83,7 +91,11 @@ export function createGeminiActivities(options: {
             });
           const vectors = response.embeddings ?? [];
           if (vectors.length !== batch.length) {
-            throw providerFailure('gemini', undefined, `returned ${vectors.length} embeddings for ${batch.length} texts`);
+            throw providerFailure(
+              'gemini',
+              undefined,
+              `returned ${vectors.length} embeddings for ${batch.length} texts`,
+            );
           }
           await prisma.$transaction(
             batch.map((chunk, position) =>

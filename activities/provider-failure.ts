@@ -11,7 +11,12 @@ export function isPermanentHttpStatus(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-export function providerFailure(provider: Provider, status: number | undefined, message: string, cause?: unknown): Error {
+export function providerFailure(
+  provider: Provider,
+  status: number | undefined,
+  message: string,
+  cause?: unknown,
+): Error {
   const detail = `${provider} answered ${status ?? 'without a status'}: ${message}`;
   if (status !== undefined && isPermanentHttpStatus(status)) {
     return ApplicationFailure.create({
@@ -29,7 +34,7 @@ export function providerFailure(provider: Provider, status: number | undefined, 
 /** Reads an HTTP status from the error classes the official SDKs throw (`status` on Anthropic and Gemini errors). */
 export function statusOf(error: unknown): number | undefined {
   if (typeof error === 'object' && error !== null && 'status' in error) {
-    const status = (error as { status: unknown }).status;
+    const status = error.status;
     if (typeof status === 'number') {
       return status;
     }

@@ -19,8 +19,14 @@ const ZBotSchema = z.object({
         id: z.string(),
         media_shortcuts: z
           .object({
-            transcript: z.object({ data: z.object({ download_url: z.string().nullable() }) }).nullable().optional(),
-            video_mixed: z.object({ data: z.object({ download_url: z.string().nullable() }) }).nullable().optional(),
+            transcript: z
+              .object({ data: z.object({ download_url: z.string().nullable() }) })
+              .nullable()
+              .optional(),
+            video_mixed: z
+              .object({ data: z.object({ download_url: z.string().nullable() }) })
+              .nullable()
+              .optional(),
           })
           .default({}),
       }),
@@ -99,7 +105,13 @@ export class RecallClient {
 
 type RecallActivities = Pick<MeetingActivities, 'createBot' | 'removeBot' | 'storeBotTranscript'>;
 
-export function createRecallActivities({ recall, prisma }: { recall: RecallClient; prisma: PrismaClient }): RecallActivities {
+export function createRecallActivities({
+  recall,
+  prisma,
+}: {
+  recall: RecallClient;
+  prisma: PrismaClient;
+}): RecallActivities {
   return {
     async createBot({ meetingId, organizationId, meetingUrl, botName, idempotencyKey }) {
       // Look-up first: a bot already recorded for this meeting is reused; the idempotency key covers the
@@ -159,7 +171,10 @@ export function createRecallActivities({ recall, prisma }: { recall: RecallClien
       }
       const parsed = parseTranscript(await recall.download(url, signal), 'recall-transcript.json');
       if (parsed.format !== 'recall') {
-        throw ApplicationFailure.nonRetryable(`Recall returned a ${parsed.format} transcript`, ErrorCode.InvalidTranscript);
+        throw ApplicationFailure.nonRetryable(
+          `Recall returned a ${parsed.format} transcript`,
+          ErrorCode.InvalidTranscript,
+        );
       }
       const stored = await storeTranscript(prisma, meetingId, parsed);
       log.info('Transcript stored', { meetingId, transcriptId: stored.transcriptId, turns: stored.turns });

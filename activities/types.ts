@@ -40,9 +40,17 @@ export interface AnalysisActivities {
   computeConversationMetrics(input: { meetingId: string }): Promise<void>;
   analyseCallWithClaude(input: { meetingId: string }): Promise<{ qualifies: boolean; score: number }>;
   submitAudioIntelligence(input: { meetingId: string }): Promise<{ audioTranscriptId: string }>;
-  storeAudioIntelligence(input: { meetingId: string; audioTranscriptId: string }): Promise<{ status: 'completed' | 'error' | 'processing' }>;
+  storeAudioIntelligence(input: {
+    meetingId: string;
+    audioTranscriptId: string;
+  }): Promise<{ status: 'completed' | 'error' | 'processing' }>;
   embedTranscript(input: { meetingId: string }): Promise<{ chunks: number }>;
   updateProspectIntelligence(input: { meetingId: string }): Promise<void>;
-  recordAnalysisStep(input: { meetingId: string; step: AnalysisStep; outcome: 'failed' | 'skipped'; code: string }): Promise<void>;
+  recordAnalysisStep(input: {
+    meetingId: string;
+    step: AnalysisStep;
+    outcome: 'failed' | 'skipped';
+    code: string;
+  }): Promise<void>;
   finishAnalysis(input: { meetingId: string; outcome: 'analysed' | 'failed'; failureCode?: string }): Promise<void>;
 }
