@@ -40,7 +40,10 @@ export function createApp(deps: AppDependencies): Express {
     response.setHeader('X-Request-Id', requestId);
     response.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      logger.debug({ requestId, method: request.method, path: request.path, status: response.statusCode, durationMs }, 'Request handled');
+      logger.debug(
+        { requestId, method: request.method, path: request.path, status: response.statusCode, durationMs },
+        'Request handled',
+      );
     });
     next();
   });

@@ -66,7 +66,10 @@ export function principalFromClaims(payload: JWTPayload): Principal {
   const organizationId = claims.data.o?.id ?? claims.data.org_id;
   const role = roleFromClaim(claims.data.o?.rol ?? claims.data.org_role);
   if (organizationId === undefined || role === undefined) {
-    throw new AppError(ErrorCode.Forbidden, 'The token carries no active organisation with a rep, admin or auditor role');
+    throw new AppError(
+      ErrorCode.Forbidden,
+      'The token carries no active organisation with a rep, admin or auditor role',
+    );
   }
 
   return { userId: claims.data.sub, organizationId, role };
@@ -107,7 +110,11 @@ export async function createTokenVerifier(config: TConfig): Promise<TokenVerifie
     mode,
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, { ...options, ...localOptions, clockTolerance: 5 });
+        const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
+          ...options,
+          ...localOptions,
+          clockTolerance: 5,
+        });
 
         return principalFromClaims(payload);
       } catch (error) {

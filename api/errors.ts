@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError, ErrorCode, type TErrorCode } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
@@ -54,6 +54,11 @@ export function errorHandler(logger: Logger) {
       return;
     }
     logger.error({ err: error, requestId: response.locals.requestId, path: request.path }, 'Request failed');
-    sendError(response, 500, ErrorCode.Internal, `Internal error; quote request id ${String(response.locals.requestId)}`);
+    sendError(
+      response,
+      500,
+      ErrorCode.Internal,
+      `Internal error; quote request id ${String(response.locals.requestId)}`,
+    );
   };
 }

@@ -65,7 +65,10 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
     const meeting = await createMeeting(deps, principal, body);
     const links = meetingLinks(deps.config, meeting.id);
 
-    response.status(201).location(`/api/meetings/${meeting.id}`).json({ meeting: presentMeeting(meeting), ...links });
+    response
+      .status(201)
+      .location(`/api/meetings/${meeting.id}`)
+      .json({ meeting: presentMeeting(meeting), ...links });
   });
 
   router.get('/:id', async (request, response) => {
@@ -91,7 +94,11 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
       meetingStatus: meeting.status,
       status: intelligence?.status ?? 'pending',
       transcript: meeting.transcript
-        ? { speakers: meeting.transcript.speakerCount, turns: meeting.transcript.turnCount, expiresAt: meeting.transcript.expiresAt }
+        ? {
+            speakers: meeting.transcript.speakerCount,
+            turns: meeting.transcript.turnCount,
+            expiresAt: meeting.transcript.expiresAt,
+          }
         : null,
       metrics: intelligence?.metrics ?? null,
       summary: intelligence?.summary ?? null,
@@ -111,10 +118,15 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
     const principal = requirePrincipal(request.principal, ['rep', 'admin']);
     const meeting = await findMeeting(deps.prisma, principal, request.params.id);
     if (['analysed', 'failed', 'cancelled', 'transcript_stored', 'analysing'].includes(meeting.status)) {
-      throw new AppError(ErrorCode.Conflict, `Meeting is already ${meeting.status.replace('_', ' ')} and cannot be cancelled`);
+      throw new AppError(
+        ErrorCode.Conflict,
+        `Meeting is already ${meeting.status.replace('_', ' ')} and cannot be cancelled`,
+      );
     }
     try {
-      await deps.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).signal(cancelMeetingSignal, { requestedBy: principal.userId });
+      await deps.temporal.workflow
+        .getHandle(meetingWorkflowId(meeting.id))
+        .signal(cancelMeetingSignal, { requestedBy: principal.userId });
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         throw new AppError(ErrorCode.Conflict, 'Meeting is no longer running and cannot be cancelled');
@@ -142,7 +154,10 @@ function requirePrincipal(principal: Principal | undefined, roles?: Principal['r
     throw new AppError(ErrorCode.Unauthenticated, 'Missing bearer token');
   }
   if (roles !== undefined && !roles.includes(principal.role)) {
-    throw new AppError(ErrorCode.Forbidden, `This action needs the role ${roles.join(' or ')}; you are ${principal.role}`);
+    throw new AppError(
+      ErrorCode.Forbidden,
+      `This action needs the role ${roles.join(' or ')}; you are ${principal.role}`,
+    );
   }
 
   return principal;
@@ -155,7 +170,10 @@ async function findMeeting(prisma: PrismaClient, principal: Principal, id: strin
   }
   const meeting = await prisma.meeting.findFirst({
     where: { id, organizationId: principal.organizationId },
-    include: { callIntelligence: true, transcript: { select: { speakerCount: true, turnCount: true, expiresAt: true } } },
+    include: {
+      callIntelligence: true,
+      transcript: { select: { speakerCount: true, turnCount: true, expiresAt: true } },
+    },
   });
   if (meeting === null) {
     throw notFound;
@@ -188,7 +206,13 @@ async function createMeeting(deps: MeetingRouteDeps, principal: Principal, body:
     await temporal.workflow.start<typeof meetingLifecycle>('meetingLifecycle', {
       workflowId: meetingWorkflowId(meeting.id),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [{ meetingId: meeting.id, organizationId: meeting.organizationId, botJoinTimeoutMinutes: config.BOT_JOIN_TIMEOUT_MINUTES }],
+      args: [
+        {
+          meetingId: meeting.id,
+          organizationId: meeting.organizationId,
+          botJoinTimeoutMinutes: config.BOT_JOIN_TIMEOUT_MINUTES,
+        },
+      ],
       typedSearchAttributes: [
         { key: meetingIdKey, value: meeting.id },
         { key: organizationIdKey, value: meeting.organizationId },
@@ -198,7 +222,10 @@ async function createMeeting(deps: MeetingRouteDeps, principal: Principal, body:
   } catch (error) {
     await prisma.meeting.delete({ where: { id: meeting.id } });
     deps.logger.error({ err: error, meetingId: meeting.id }, 'Meeting workflow did not start');
-    throw new AppError(ErrorCode.ServiceUnavailable, 'The workflow service is unavailable; the meeting was not scheduled. Retry shortly.');
+    throw new AppError(
+      ErrorCode.ServiceUnavailable,
+      'The workflow service is unavailable; the meeting was not scheduled. Retry shortly.',
+    );
   }
   await prisma.auditEvent.create({
     data: {
@@ -230,9 +257,15 @@ async function ensureMembership(prisma: PrismaClient, principal: Principal): Pro
   });
 }
 
-async function resolveProspect(prisma: PrismaClient, principal: Principal, body: CreateMeetingBody): Promise<string | null> {
+async function resolveProspect(
+  prisma: PrismaClient,
+  principal: Principal,
+  body: CreateMeetingBody,
+): Promise<string | null> {
   if (body.prospectId !== undefined) {
-    const prospect = await prisma.prospect.findFirst({ where: { id: body.prospectId, organizationId: principal.organizationId } });
+    const prospect = await prisma.prospect.findFirst({
+      where: { id: body.prospectId, organizationId: principal.organizationId },
+    });
     if (prospect === null) {
       throw new AppError(ErrorCode.NotFound, `Prospect ${body.prospectId} not found`);
     }

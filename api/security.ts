@@ -63,7 +63,9 @@ export function unauthenticatedRateLimit(perMinute: number) {
     // A request is counted on arrival and given back when it ends with any status other than 401.
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_request, response) => response.statusCode !== 401,
-    message: limitExceeded(`More than ${perMinute} unauthenticated requests a minute from this address; send a valid bearer token`),
+    message: limitExceeded(
+      `More than ${perMinute} unauthenticated requests a minute from this address; send a valid bearer token`,
+    ),
   });
 }
 

@@ -29,7 +29,10 @@ const server = app.listen(config.API_PORT, config.API_HOST, () => {
 const shutdown = (signal: string) => {
   logger.info({ signal }, 'API stopping');
   server.close(() => {
-    void connection.close().then(() => database.close()).then(() => process.exit(0));
+    void connection
+      .close()
+      .then(() => database.close())
+      .then(() => process.exit(0));
   });
   server.closeAllConnections();
 };

@@ -21,7 +21,11 @@ const webhookBodyLimit = '256kb';
 const ZRecallEventSchema = z.object({
   event: z.string().min(1),
   data: z.object({
-    data: z.object({ code: z.string().min(1), sub_code: z.string().nullable().optional(), updated_at: z.string().optional() }),
+    data: z.object({
+      code: z.string().min(1),
+      sub_code: z.string().nullable().optional(),
+      updated_at: z.string().optional(),
+    }),
     bot: z.object({ id: z.string().min(1) }),
   }),
 });
@@ -48,7 +52,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     const body = requireRawJsonBody(request);
     let messageId: string;
     try {
-      ({ messageId } = verifyWebhook({ secret: deps.secrets.recallWebhookSecret, headers: request.headers, rawBody: body }));
+      ({ messageId } = verifyWebhook({
+        secret: deps.secrets.recallWebhookSecret,
+        headers: request.headers,
+        rawBody: body,
+      }));
     } catch (error) {
       if (error instanceof WebhookVerificationError) {
         const code = error.reason === 'stale' ? ErrorCode.StaleWebhook : ErrorCode.InvalidSignature;
@@ -70,10 +78,13 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       throw new AppError(ErrorCode.UnknownWebhookSubject, 'No meeting has this bot id');
     }
 
-    const outcome = await deliverOnce(deps, { provider: 'recall', eventId: messageId, eventType: event.data.event, subjectId: meeting.id }, () =>
-      deps.temporal.workflow
-        .getHandle(meetingWorkflowId(meeting.id))
-        .signal(botStatusChangedSignal, { botId: bot.id, code: data.code, subCode: data.sub_code ?? null }),
+    const outcome = await deliverOnce(
+      deps,
+      { provider: 'recall', eventId: messageId, eventType: event.data.event, subjectId: meeting.id },
+      () =>
+        deps.temporal.workflow
+          .getHandle(meetingWorkflowId(meeting.id))
+          .signal(botStatusChangedSignal, { botId: bot.id, code: data.code, subCode: data.sub_code ?? null }),
     );
     response.status(200).json({ received: true, outcome });
   });
@@ -83,7 +94,10 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     const given = Buffer.from(request.get(deps.config.ASSEMBLYAI_WEBHOOK_HEADER_NAME) ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       deps.logger.warn({ provider: 'assemblyai' }, 'Webhook rejected');
-      throw new AppError(ErrorCode.InvalidSignature, `Missing or wrong ${deps.config.ASSEMBLYAI_WEBHOOK_HEADER_NAME} header`);
+      throw new AppError(
+        ErrorCode.InvalidSignature,
+        `Missing or wrong ${deps.config.ASSEMBLYAI_WEBHOOK_HEADER_NAME} header`,
+      );
     }
     const event = ZAssemblyAiEventSchema.safeParse(parseJson(requireRawJsonBody(request)));
     if (!event.success) {
@@ -101,10 +115,13 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
 
     // AssemblyAI sends no event id; a transcript reaches each final status once, so the pair identifies the event.
     const eventId = `${audioTranscriptId}:${status}`;
-    const outcome = await deliverOnce(deps, { provider: 'assemblyai', eventId, eventType: `transcript.${status}`, subjectId: intelligence.meetingId }, () =>
-      deps.temporal.workflow
-        .getHandle(analysisWorkflowId(intelligence.meetingId))
-        .signal(audioIntelligenceCompletedSignal, { audioTranscriptId, status }),
+    const outcome = await deliverOnce(
+      deps,
+      { provider: 'assemblyai', eventId, eventType: `transcript.${status}`, subjectId: intelligence.meetingId },
+      () =>
+        deps.temporal.workflow
+          .getHandle(analysisWorkflowId(intelligence.meetingId))
+          .signal(audioIntelligenceCompletedSignal, { audioTranscriptId, status }),
     );
     response.status(200).json({ received: true, outcome });
   });
@@ -155,14 +172,20 @@ async function deliverOnce(
     await signal();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {
-      deps.logger.info({ provider: event.provider, eventId: event.eventId, subjectId: event.subjectId }, 'Webhook for a closed workflow kept without a signal');
+      deps.logger.info(
+        { provider: event.provider, eventId: event.eventId, subjectId: event.subjectId },
+        'Webhook for a closed workflow kept without a signal',
+      );
       return 'workflow_closed';
     }
     await deps.prisma.webhookEvent.delete({ where: { id: recordId } });
     deps.logger.error({ err: error, provider: event.provider, eventId: event.eventId }, 'Webhook signal failed');
     throw new AppError(ErrorCode.ServiceUnavailable, 'The event could not be handed to its workflow; retry later');
   }
-  deps.logger.info({ provider: event.provider, eventId: event.eventId, eventType: event.eventType, subjectId: event.subjectId }, 'Webhook delivered');
+  deps.logger.info(
+    { provider: event.provider, eventId: event.eventId, eventType: event.eventType, subjectId: event.subjectId },
+    'Webhook delivered',
+  );
 
   return 'signalled';
 }
