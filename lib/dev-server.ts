@@ -155,7 +155,9 @@ async function assertPortFree(ip: string, port: number, role: string): Promise<v
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'EADDRINUSE' ? 'is already in use' : `cannot be bound (${code ?? String(error)})`;
-    throw new DevServerStartError(`Temporal dev server ${role} port ${ip}:${port} ${reason}. Choose another port or stop the process using it.`);
+    throw new DevServerStartError(
+      `Temporal dev server ${role} port ${ip}:${port} ${reason}. Choose another port or stop the process using it.`,
+    );
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }

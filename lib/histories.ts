@@ -18,7 +18,9 @@ export async function saveHistory(client: Client, workflowId: string, directory:
   return file;
 }
 
-export async function loadHistoryFiles(directory: string): Promise<Array<{ file: string; workflowId: string; history: History }>> {
+export async function loadHistoryFiles(
+  directory: string,
+): Promise<Array<{ file: string; workflowId: string; history: History }>> {
   const names = (await readdir(directory)).filter((name) => name.endsWith('.json')).sort();
   const histories = [];
   for (const name of names) {

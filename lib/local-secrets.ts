@@ -16,7 +16,10 @@ export interface WebhookSecrets {
 
 export async function resolveWebhookSecrets(config: TConfig): Promise<WebhookSecrets> {
   if (config.RECALL_WEBHOOK_SECRET !== undefined && config.ASSEMBLYAI_WEBHOOK_SECRET !== undefined) {
-    return { recallWebhookSecret: config.RECALL_WEBHOOK_SECRET, assemblyWebhookSecret: config.ASSEMBLYAI_WEBHOOK_SECRET };
+    return {
+      recallWebhookSecret: config.RECALL_WEBHOOK_SECRET,
+      assemblyWebhookSecret: config.ASSEMBLYAI_WEBHOOK_SECRET,
+    };
   }
   if (config.NODE_ENV === 'production') {
     throw new Error('RECALL_WEBHOOK_SECRET and ASSEMBLYAI_WEBHOOK_SECRET must be set when NODE_ENV=production');
@@ -32,10 +35,15 @@ export async function resolveWebhookSecrets(config: TConfig): Promise<WebhookSec
     }
   }
   const secrets: WebhookSecrets = {
-    recallWebhookSecret: config.RECALL_WEBHOOK_SECRET ?? stored.recallWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
-    assemblyWebhookSecret: config.ASSEMBLYAI_WEBHOOK_SECRET ?? stored.assemblyWebhookSecret ?? randomBytes(24).toString('base64url'),
+    recallWebhookSecret:
+      config.RECALL_WEBHOOK_SECRET ?? stored.recallWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
+    assemblyWebhookSecret:
+      config.ASSEMBLYAI_WEBHOOK_SECRET ?? stored.assemblyWebhookSecret ?? randomBytes(24).toString('base64url'),
   };
-  if (secrets.recallWebhookSecret !== stored.recallWebhookSecret || secrets.assemblyWebhookSecret !== stored.assemblyWebhookSecret) {
+  if (
+    secrets.recallWebhookSecret !== stored.recallWebhookSecret ||
+    secrets.assemblyWebhookSecret !== stored.assemblyWebhookSecret
+  ) {
     await mkdir(config.DATA_DIR, { recursive: true });
     await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }

@@ -38,12 +38,14 @@ export function decodeWebhookSecret(secret: string | null | undefined): Buffer {
 }
 
 /** Returns the `webhook-signature` value ("v1,<base64>") for one delivery. */
-export function signWebhook(secret: string, messageId: string, timestampSeconds: number, body: string | Buffer): string {
+export function signWebhook(
+  secret: string,
+  messageId: string,
+  timestampSeconds: number,
+  body: string | Buffer,
+): string {
   const key = decodeWebhookSecret(secret);
-  const digest = createHmac('sha256', key)
-    .update(`${messageId}.${timestampSeconds}.`)
-    .update(body)
-    .digest('base64');
+  const digest = createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.`).update(body).digest('base64');
 
   return `v1,${digest}`;
 }
@@ -79,7 +81,10 @@ export function verifyWebhook(options: {
   const timestampText = headerValue(options.headers, 'webhook-timestamp');
   const signatureList = headerValue(options.headers, 'webhook-signature');
   if (messageId === undefined || timestampText === undefined || signatureList === undefined) {
-    throw new WebhookVerificationError('missing_headers', 'Missing webhook-id, webhook-timestamp or webhook-signature header');
+    throw new WebhookVerificationError(
+      'missing_headers',
+      'Missing webhook-id, webhook-timestamp or webhook-signature header',
+    );
   }
 
   if (!/^\d{1,12}$/.test(timestampText)) {
@@ -92,10 +97,7 @@ export function verifyWebhook(options: {
     throw new WebhookVerificationError('stale', `webhook-timestamp is more than ${tolerance} seconds from now`);
   }
 
-  const expected = createHmac('sha256', key)
-    .update(`${messageId}.${timestampText}.`)
-    .update(options.rawBody)
-    .digest();
+  const expected = createHmac('sha256', key).update(`${messageId}.${timestampText}.`).update(options.rawBody).digest();
   const matches = signatureList
     .split(' ')
     .filter((entry) => entry.startsWith('v1,'))

@@ -18,7 +18,6 @@ const temporalCliModule = 'github.com/temporalio/cli/cmd/temporal';
 const testServerMainClass = 'io.temporal.testserver.TestServer';
 const progressIntervalMs = 30_000;
 // Maven 3.8.7 still prints colour reset codes with -q and -Dstyle.color=never.
-// eslint-disable-next-line no-control-regex
 const ansiEscape = /\x1b\[[0-9;]*m/g;
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -96,7 +95,11 @@ export async function findTestServer(options: FindBinaryOptions = {}): Promise<s
 }
 
 async function buildTemporalCli(target: string, log: (line: string) => void): Promise<string> {
-  await requireCommand('go', ['version'], 'Go is missing: install Go 1.25 or newer (the version its go.mod requires) to build the Temporal CLI');
+  await requireCommand(
+    'go',
+    ['version'],
+    'Go is missing: install Go 1.25 or newer (the version its go.mod requires) to build the Temporal CLI',
+  );
 
   const cacheDir = salesBlitzCacheDir();
   const env = {
@@ -129,7 +132,11 @@ async function buildTestServer(installDir: string, log: (line: string) => void):
   // Java first: Maven needs it too, and a missing JDK would otherwise read as a missing Maven.
   const javaBin = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   await requireCommand(javaBin, ['-version'], `Java is missing (${javaBin}): install a JDK 17 to run the test server`);
-  await requireCommand('mvn', ['-v'], 'Maven (mvn) is missing or fails to start: install Maven 3 to fetch the test server jars');
+  await requireCommand(
+    'mvn',
+    ['-v'],
+    'Maven (mvn) is missing or fails to start: install Maven 3 to fetch the test server jars',
+  );
 
   // Resolve into a sibling directory and rename at the end, so an interrupted build never leaves a
   // wrapper next to a partial set of jars.

@@ -105,7 +105,7 @@ async function withSchemaEngine<T>(
   } else {
     const embedded = await openPglite(target.pgliteDir);
     adapterFactory = createPgliteMigrationAdapter(embedded.pglite);
-    closeTarget = embedded.close;
+    closeTarget = () => embedded.close();
   }
 
   try {

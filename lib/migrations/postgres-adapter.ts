@@ -43,7 +43,7 @@ class CatalogReadingClient extends pg.Client {
     }
     const returned = (super.query as (...queryArgs: unknown[]) => unknown)(...args);
     if (returned instanceof Promise) {
-      return returned.then((result) => {
+      return returned.then((result: unknown) => {
         relabelInternalCharColumns(result);
 
         return result;

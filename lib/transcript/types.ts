@@ -10,13 +10,7 @@ export interface Utterance {
   endMs?: number;
 }
 
-export type TranscriptFormat =
-  | 'qmsum'
-  | 'harper-valley'
-  | 'assemblyai'
-  | 'recall'
-  | 'webvtt'
-  | 'plain-text';
+export type TranscriptFormat = 'qmsum' | 'harper-valley' | 'assemblyai' | 'recall' | 'webvtt' | 'plain-text';
 
 export interface ParsedTranscript {
   format: TranscriptFormat;
