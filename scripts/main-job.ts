@@ -50,7 +50,11 @@ export async function runMainJob(options: {
   pollMs?: number;
 }): Promise<MainJobResult> {
   const { stack, transcript, progress } = options;
-  const token = await mintLocalToken(stack.config, { userId: DEMO_REP_USER_ID, organizationId: DEMO_ORGANIZATION_ID, role: 'rep' });
+  const token = await mintLocalToken(stack.config, {
+    userId: DEMO_REP_USER_ID,
+    organizationId: DEMO_ORGANIZATION_ID,
+    role: 'rep',
+  });
   const api = apiClient(stack.apiUrl, token);
 
   // A fresh meeting address per run, so the sandbox plays this transcript for this meeting only.
@@ -71,7 +75,9 @@ export async function runMainJob(options: {
   const seenSteps = new Set<string>();
   progress(progressLabels.scheduled!);
   for (;;) {
-    const { meeting } = (await api('GET', `/api/meetings/${meetingId}`)) as { meeting: { timeline: Array<{ status: string }> } };
+    const { meeting } = (await api('GET', `/api/meetings/${meetingId}`)) as {
+      meeting: { timeline: Array<{ status: string }> };
+    };
     for (const change of meeting.timeline.slice(statusesShown)) {
       progress(progressLabels[change.status] ?? change.status);
     }
@@ -80,12 +86,20 @@ export async function runMainJob(options: {
     for (const [step, record] of Object.entries(intelligence.steps)) {
       if (!seenSteps.has(step)) {
         seenSteps.add(step);
-        progress(`  ${record.outcome === 'done' ? 'done' : record.outcome}: ${stepLabels[step] ?? step} (${record.durationMs} ms)`);
+        progress(
+          `  ${record.outcome === 'done' ? 'done' : record.outcome}: ${stepLabels[step] ?? step} (${record.durationMs} ms)`,
+        );
       }
     }
-    if (intelligence.status === 'analysed' || intelligence.meetingStatus === 'failed' || intelligence.status === 'failed') {
+    if (
+      intelligence.status === 'analysed' ||
+      intelligence.meetingStatus === 'failed' ||
+      intelligence.status === 'failed'
+    ) {
       if (intelligence.status !== 'analysed') {
-        throw new Error(`The meeting ended ${intelligence.meetingStatus} (${intelligence.failureCode ?? 'no code'}); see ${created.temporalWebUrl}`);
+        throw new Error(
+          `The meeting ended ${intelligence.meetingStatus} (${intelligence.failureCode ?? 'no code'}); see ${created.temporalWebUrl}`,
+        );
       }
 
       return {
@@ -101,7 +115,9 @@ export async function runMainJob(options: {
       };
     }
     if (Date.now() > deadline) {
-      throw new Error(`The meeting did not finish in time (last status ${intelligence.meetingStatus}); see ${created.temporalWebUrl}`);
+      throw new Error(
+        `The meeting did not finish in time (last status ${intelligence.meetingStatus}); see ${created.temporalWebUrl}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 150));
   }
@@ -123,7 +139,10 @@ function apiClient(baseUrl: string, token: string) {
   return async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const payload = (await response.json()) as { error?: { code: string; message: string } };
@@ -136,7 +155,11 @@ function apiClient(baseUrl: string, token: string) {
 }
 
 async function postJson(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) {
     throw new Error(`POST ${url} answered ${response.status}: ${await response.text()}`);
   }

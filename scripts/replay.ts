@@ -12,9 +12,15 @@ const usage = `Usage: npm run replay -- --workflow-id ID [--run-id RUN]
        npm run replay -- --query "<visibility query>"     e.g. --query 'WorkflowType = "meetingLifecycle"'
        npm run replay -- --dir DIRECTORY                  every <workflowId>.json history in DIRECTORY`;
 
+interface RecordedHistory {
+  workflowId: string;
+  history: unknown;
+}
+
 interface Source {
   label: string;
-  histories: AsyncIterable<{ workflowId: string; history: unknown }>;
+  // The replayer takes a plain list as well as a stream, so histories already in memory need no async wrapper.
+  histories: AsyncIterable<RecordedHistory> | Iterable<RecordedHistory>;
 }
 
 async function main(): Promise<number> {
@@ -23,7 +29,12 @@ async function main(): Promise<number> {
   let values;
   try {
     values = parseArgs({
-      options: { 'workflow-id': { type: 'string' }, 'run-id': { type: 'string' }, query: { type: 'string' }, dir: { type: 'string' } },
+      options: {
+        'workflow-id': { type: 'string' },
+        'run-id': { type: 'string' },
+        query: { type: 'string' },
+        dir: { type: 'string' },
+      },
       strict: true,
     }).values;
   } catch (error) {
@@ -46,7 +57,7 @@ async function main(): Promise<number> {
       process.stderr.write(`No .json histories in ${values.dir}\n`);
       return 2;
     }
-    source = { label: values.dir, histories: (async function* () { yield* files; })() };
+    source = { label: values.dir, histories: files };
   } else {
     const config = loadConfig();
     connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -54,7 +65,7 @@ async function main(): Promise<number> {
     if (values['workflow-id'] !== undefined) {
       const workflowId = values['workflow-id'];
       const history = await client.workflow.getHandle(workflowId, values['run-id']).fetchHistory();
-      source = { label: workflowId, histories: (async function* () { yield { workflowId, history }; })() };
+      source = { label: workflowId, histories: [{ workflowId, history }] };
     } else {
       source = { label: values.query!, histories: client.workflow.list({ query: values.query }).intoHistories() };
     }

@@ -65,10 +65,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let config = options.config;
     const secrets = await resolveWebhookSecrets(config);
 
-    progress(config.DATABASE_URL ? 'Database: PostgreSQL (DATABASE_URL)' : `Database: embedded PGlite in ${config.pgliteDir}`);
+    progress(
+      config.DATABASE_URL ? 'Database: PostgreSQL (DATABASE_URL)' : `Database: embedded PGlite in ${config.pgliteDir}`,
+    );
     const database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: config.pgliteDir });
     stoppers.push(() => database.close());
-    await migrateDatabase(database.kind === 'pglite' ? { pglite: database.pglite } : { databaseUrl: config.DATABASE_URL! });
+    await migrateDatabase(
+      database.kind === 'pglite' ? { pglite: database.pglite } : { databaseUrl: config.DATABASE_URL! },
+    );
     await seedDemoData(database.prisma);
 
     let devServer: DevServer | undefined;
@@ -82,7 +86,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
     const verifier = await createTokenVerifier(config);
-    const app = createApp({ config, prisma: database.prisma, temporal, logger, verifier, secrets, rateLimits: options.rateLimits });
+    const app = createApp({
+      config,
+      prisma: database.prisma,
+      temporal,
+      logger,
+      verifier,
+      secrets,
+      rateLimits: options.rateLimits,
+    });
     const server = await listen(app, config.API_HOST, config.API_PORT);
     stoppers.push(() => closeServer(server));
     // A port of 0 means "any free port": carry the real one into the URLs providers call back.
@@ -163,7 +175,12 @@ async function startEmbeddedTemporal(config: TConfig, progress: (line: string) =
     },
   });
 
-  return { address: config.TEMPORAL_ADDRESS, webUrl: config.TEMPORAL_WEB_URL, pid: process.pid, stop: () => environment.teardown() };
+  return {
+    address: config.TEMPORAL_ADDRESS,
+    webUrl: config.TEMPORAL_WEB_URL,
+    pid: process.pid,
+    stop: () => environment.teardown(),
+  };
 }
 
 function splitAddress(address: string): [string, number] {

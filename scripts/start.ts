@@ -71,7 +71,9 @@ async function main(): Promise<number> {
   installRuntimeLogger(logger, 'WARN');
   const progress = (line: string) => process.stdout.write(`${line}\n`);
 
-  progress(`Transcript ${path.basename(transcriptPath)}: ${transcript.format}, ${transcript.utterances.length} utterances`);
+  progress(
+    `Transcript ${path.basename(transcriptPath)}: ${transcript.format}, ${transcript.utterances.length} utterances`,
+  );
   let stack: Stack | undefined;
   const stop = async () => {
     const running = stack;

@@ -11,7 +11,12 @@ function main(): Promise<number> | number {
   let values;
   try {
     values = parseArgs({
-      options: { user: { type: 'string' }, org: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' } },
+      options: {
+        user: { type: 'string' },
+        org: { type: 'string' },
+        role: { type: 'string' },
+        expires: { type: 'string' },
+      },
       strict: true,
     }).values;
   } catch (error) {
@@ -29,7 +34,11 @@ function main(): Promise<number> | number {
     return 1;
   }
 
-  return mintLocalToken(config, { userId: values.user, organizationId: values.org, role }, { expiresIn: values.expires }).then((token) => {
+  return mintLocalToken(
+    config,
+    { userId: values.user, organizationId: values.org, role },
+    { expiresIn: values.expires },
+  ).then((token) => {
     process.stdout.write(`${token}\n`);
     return 0;
   });
