@@ -38,11 +38,19 @@ export function createProviderClients(config: TConfig): ProviderClients {
       // Temporal retries the activity; SDK-level retries would multiply attempts behind its back.
       maxRetries: 0,
       timeout: 5 * 60_000,
-      ...(sandboxed.anthropic ? { baseURL: `${sandbox}/anthropic` } : config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}),
+      ...(sandboxed.anthropic
+        ? { baseURL: `${sandbox}/anthropic` }
+        : config.ANTHROPIC_BASE_URL
+          ? { baseURL: config.ANTHROPIC_BASE_URL }
+          : {}),
     }),
     assembly: new AssemblyAI({
       apiKey: config.ASSEMBLYAI_API_KEY ?? sandboxKey,
-      ...(sandboxed.assemblyai ? { baseUrl: `${sandbox}/assemblyai` } : config.ASSEMBLYAI_BASE_URL ? { baseUrl: config.ASSEMBLYAI_BASE_URL } : {}),
+      ...(sandboxed.assemblyai
+        ? { baseUrl: `${sandbox}/assemblyai` }
+        : config.ASSEMBLYAI_BASE_URL
+          ? { baseUrl: config.ASSEMBLYAI_BASE_URL }
+          : {}),
     }),
     genai: new GoogleGenAI({
       apiKey: config.GEMINI_API_KEY ?? sandboxKey,
