@@ -7,7 +7,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTokenVerifier, loadOrCreateLocalKey, localAudience, localIssuer, mintLocalToken, type Principal } from '../api/auth';
+import {
+  createTokenVerifier,
+  loadOrCreateLocalKey,
+  localAudience,
+  localIssuer,
+  mintLocalToken,
+  type Principal,
+} from '../api/auth';
 import { loadConfig } from '../lib/config';
 import {
   DEMO_ADMIN_USER_ID,
@@ -54,10 +61,15 @@ interface ApiReply {
 type ApiResponse = { status: number; body: ApiReply; headers: Headers };
 
 /** Calls `target`'s API through the stack helper and types the reply. */
-async function callApi(target: TestStack, method: string, requestPath: string, options?: Parameters<TestStack['request']>[2]): Promise<ApiResponse> {
+async function callApi(
+  target: TestStack,
+  method: string,
+  requestPath: string,
+  options?: Parameters<TestStack['request']>[2],
+): Promise<ApiResponse> {
   const response = await target.request(method, requestPath, options);
 
-  return { status: response.status, body: (response.body ?? {}) as ApiReply, headers: response.headers };
+  return { status: response.status, body: (response.body as ApiReply | undefined) ?? {}, headers: response.headers };
 }
 
 function meetingBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -98,16 +110,14 @@ describe('authentication', () => {
     expectError(await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`), 401, 'unauthenticated');
   });
 
-  test.each([
-    ['Bearer not-a-jwt'],
-    ['Bearer a.b.c'],
-    ['Token abc'],
-    ['Bearer'],
-  ])('malformed authorization header "%s" is rejected', async (authorization) => {
-    const response = await rawRequest(`${stack.apiUrl}/api/meetings/${randomUUID()}`, { headers: { authorization } });
+  test.each([['Bearer not-a-jwt'], ['Bearer a.b.c'], ['Token abc'], ['Bearer']])(
+    'malformed authorization header "%s" is rejected',
+    async (authorization) => {
+      const response = await rawRequest(`${stack.apiUrl}/api/meetings/${randomUUID()}`, { headers: { authorization } });
 
-    expectError(response, 401, 'unauthenticated');
-  });
+      expectError(response, 401, 'unauthenticated');
+    },
+  );
 
   test('expired token is rejected', async () => {
     const { kid, privateJwk } = await loadOrCreateLocalKey(stack.config);
@@ -121,7 +131,11 @@ describe('authentication', () => {
       .setExpirationTime(nowSeconds - 60)
       .sign(await importJWK(privateJwk, 'ES256'));
 
-    expectError(await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`, { token: expired }), 401, 'unauthenticated');
+    expectError(
+      await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`, { token: expired }),
+      401,
+      'unauthenticated',
+    );
   });
 
   test('token signed by another key is rejected', async () => {
@@ -136,7 +150,11 @@ describe('authentication', () => {
       .setExpirationTime('1h')
       .sign(privateKey);
 
-    expectError(await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`, { token: forged }), 401, 'unauthenticated');
+    expectError(
+      await callApi(stack, 'GET', `/api/meetings/${randomUUID()}`, { token: forged }),
+      401,
+      'unauthenticated',
+    );
   });
 
   test('valid local token is accepted', async () => {
@@ -166,7 +184,9 @@ describe('organisation scoping', () => {
 
   test('other organisation cannot cancel the meeting', async () => {
     await callApi(stack, 'POST', `/api/meetings/${meetingId}/cancel`, { principal: otherRep });
-    const state = await stack.temporal.workflow.getHandle(meetingWorkflowId(meetingId)).query<MeetingState>('meetingState');
+    const state = await stack.temporal.workflow
+      .getHandle(meetingWorkflowId(meetingId))
+      .query<MeetingState>('meetingState');
     const own = await callApi(stack, 'GET', `/api/meetings/${meetingId}`, { principal: rep });
 
     expect(state.status).toBe('scheduled');
@@ -192,7 +212,9 @@ describe('roles', () => {
 
   test('auditor cannot cancel a meeting', async () => {
     const response = await callApi(stack, 'POST', `/api/meetings/${meetingId}/cancel`, { principal: auditor });
-    const state = await stack.temporal.workflow.getHandle(meetingWorkflowId(meetingId)).query<MeetingState>('meetingState');
+    const state = await stack.temporal.workflow
+      .getHandle(meetingWorkflowId(meetingId))
+      .query<MeetingState>('meetingState');
 
     expectError(response, 403, 'forbidden');
     expect(state.status).toBe('scheduled');
@@ -299,9 +321,14 @@ describe('cancelling a scheduled meeting', () => {
     expect(meeting.body.meeting?.status).toBe('cancelled');
     expect(meeting.body.meeting?.botId).toBeNull();
 
-    const journal = (await (await fetch(`${stack.sandbox.url}/_sandbox/requests?provider=recall`)).json()) as Array<{ method: string; path: string }>;
+    const journal = (await (await fetch(`${stack.sandbox.url}/_sandbox/requests?provider=recall`)).json()) as Array<{
+      method: string;
+      path: string;
+    }>;
     expect(journal.filter((entry) => entry.method === 'POST' && entry.path.includes('/bot'))).toEqual([]);
-    const audit = await stack.database.prisma.auditEvent.count({ where: { subjectId: meetingId, action: 'meeting.cancel_requested' } });
+    const audit = await stack.database.prisma.auditEvent.count({
+      where: { subjectId: meetingId, action: 'meeting.cancel_requested' },
+    });
     expect(audit).toBe(1);
 
     const again = await callApi(stack, 'POST', `/api/meetings/${meetingId}/cancel`, { principal: rep });
@@ -321,9 +348,21 @@ describe('local token command', () => {
   });
 
   async function runTokenCommand(env: Record<string, string>) {
-    const args = ['tsx', 'scripts/token.ts', '--user', DEMO_REP_USER_ID, '--org', DEMO_ORGANIZATION_ID, '--role', 'rep'];
+    const args = [
+      'tsx',
+      'scripts/token.ts',
+      '--user',
+      DEMO_REP_USER_ID,
+      '--org',
+      DEMO_ORGANIZATION_ID,
+      '--role',
+      'rep',
+    ];
     try {
-      const { stdout, stderr } = await execFileAsync('npx', args, { cwd: repositoryRoot, env: { ...process.env, ...env } });
+      const { stdout, stderr } = await execFileAsync('npx', args, {
+        cwd: repositoryRoot,
+        env: { ...process.env, ...env },
+      });
 
       return { exitCode: 0, stdout, stderr };
     } catch (error) {
@@ -419,14 +458,20 @@ describe('identity provider tokens and rate limits', () => {
     const row = await limited.database.prisma.meeting.findUniqueOrThrow({ where: { id: created.body.meeting!.id } });
     expect(row.createdById).toBe('user_idp_admin');
     expect(row.organizationId).toBe(DEMO_ORGANIZATION_ID);
-    const membership = await limited.database.prisma.membership.findFirstOrThrow({ where: { userId: 'user_idp_admin' } });
+    const membership = await limited.database.prisma.membership.findFirstOrThrow({
+      where: { userId: 'user_idp_admin' },
+    });
     expect(membership.role).toBe('admin');
   });
 
   test('local token is rejected when JWKS is configured', async () => {
     const localToken = await mintLocalToken(limited.config, rep);
 
-    expectError(await callApi(limited, 'GET', `/api/meetings/${randomUUID()}`, { token: localToken }), 401, 'unauthenticated');
+    expectError(
+      await callApi(limited, 'GET', `/api/meetings/${randomUUID()}`, { token: localToken }),
+      401,
+      'unauthenticated',
+    );
   });
 
   test('API requests over the limit get 429', async () => {

@@ -44,7 +44,10 @@ describe('replay', () => {
     expect(edited).not.toBe(source);
     await writeFile(lifecycle, edited);
 
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: path.join(changed, 'index.ts'), logger: new DefaultLogger('WARN') });
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: path.join(changed, 'index.ts'),
+      logger: new DefaultLogger('WARN'),
+    });
     const histories = (await loadHistoryFiles(historiesDir)).filter((item) => item.workflowId.startsWith('meeting-'));
     expect(histories.length).toBeGreaterThan(0);
     for (const { history, workflowId } of histories) {
@@ -61,11 +64,15 @@ describe('replay', () => {
     history.events = history.events.filter((event, index) => index < 2 || index > 4);
     await writeFile(path.join(broken, first!.workflowId + '.json'), JSON.stringify(history));
 
-    const failing = await run('npx', ['tsx', 'scripts/replay.ts', '--dir', broken], { cwd: repoRoot }).catch((error: { code: number; stdout: string }) => error);
+    const failing = await run('npx', ['tsx', 'scripts/replay.ts', '--dir', broken], { cwd: repoRoot }).catch(
+      (error: { code: number; stdout: string }) => error,
+    );
     expect((failing as { code: number }).code).toBe(1);
     expect((failing as { stdout: string }).stdout).toContain('FAIL ');
 
-    const usage = await run('npx', ['tsx', 'scripts/replay.ts'], { cwd: repoRoot }).catch((error: { code: number; stderr: string }) => error);
+    const usage = await run('npx', ['tsx', 'scripts/replay.ts'], { cwd: repoRoot }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect((usage as { code: number }).code).toBe(2);
     expect((usage as { stderr: string }).stderr).toContain('Give exactly one of --workflow-id, --query or --dir');
   });

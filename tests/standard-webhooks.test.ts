@@ -7,7 +7,15 @@ import { decodeWebhookSecret, signWebhook, verifyWebhook, WebhookVerificationErr
 // signer and verifier. Relative timestamps ("now - 301 seconds") are resolved against the clock when the test
 // runs. The concrete header values given for `reference_now` are also checked with that fixed clock.
 
-const vectorsFile = path.resolve(__dirname, '..', '..', 'shared', 'fixtures', 'webhooks', 'standard-webhooks-vectors.json');
+const vectorsFile = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'shared',
+  'fixtures',
+  'webhooks',
+  'standard-webhooks-vectors.json',
+);
 
 interface VectorCase {
   test_name: string;
@@ -93,7 +101,12 @@ function resolveHeader(name: string, description: string, nowSeconds: number, va
 
 function verifyOutcome(vector: VectorCase, headers: Record<string, string>, nowSeconds: number) {
   try {
-    const verified = verifyWebhook({ secret: vector.secret!, headers, rawBody: Buffer.from(vector.body!, 'utf8'), nowSeconds });
+    const verified = verifyWebhook({
+      secret: vector.secret!,
+      headers,
+      rawBody: Buffer.from(vector.body!, 'utf8'),
+      nowSeconds,
+    });
 
     return { verified, error: undefined };
   } catch (error) {
@@ -132,34 +145,41 @@ describe('standard webhooks vectors', () => {
     expectOutcome(vector, verifyOutcome(vector, headersAtTestTime(vector, nowSeconds), nowSeconds));
   });
 
-  test.each(referenceCases.map((vector) => [vector.test_name, vector] as const))('%s, at the reference time', (_name, vector) => {
-    const headers = vector.example_at_reference_now!;
+  test.each(referenceCases.map((vector) => [vector.test_name, vector] as const))(
+    '%s, at the reference time',
+    (_name, vector) => {
+      const headers = vector.example_at_reference_now!;
 
-    expectOutcome(vector, verifyOutcome(vector, headers, vectors.reference_now));
+      expectOutcome(vector, verifyOutcome(vector, headers, vectors.reference_now));
+    },
+  );
+
+  test.each(
+    vectors.cases.filter((vector) => vector.kind === 'sign').map((vector) => [vector.test_name, vector] as const),
+  )('%s: known-answer signature', (_name, vector) => {
+    const signature = signWebhook(vector.secret!, vector.msg_id!, Number(vector.timestamp), vector.body!);
+
+    expect(signature).toBe(vector.expected_signature_header);
   });
 
-  test.each(vectors.cases.filter((vector) => vector.kind === 'sign').map((vector) => [vector.test_name, vector] as const))(
-    '%s: known-answer signature',
-    (_name, vector) => {
-      const signature = signWebhook(vector.secret!, vector.msg_id!, Number(vector.timestamp), vector.body!);
+  test.each(
+    vectors.cases
+      .filter((vector) => vector.kind === 'constructor')
+      .map((vector) => [vector.test_name, vector] as const),
+  )('%s, for every listed secret', (_name, vector) => {
+    // The fixture writes the undefined value as "undefined (JavaScript)".
+    const secrets = (vector.secret_values ?? []).map((value) =>
+      value === 'undefined (JavaScript)' ? undefined : value,
+    );
+    expect(secrets).toContain(undefined);
 
-      expect(signature).toBe(vector.expected_signature_header);
-    },
-  );
-
-  test.each(vectors.cases.filter((vector) => vector.kind === 'constructor').map((vector) => [vector.test_name, vector] as const))(
-    '%s, for every listed secret',
-    (_name, vector) => {
-      // The fixture writes the undefined value as "undefined (JavaScript)".
-      const secrets = (vector.secret_values ?? []).map((value) => (value === 'undefined (JavaScript)' ? undefined : value));
-      expect(secrets).toContain(undefined);
-
-      for (const secret of secrets) {
-        expect(() => decodeWebhookSecret(secret), String(secret)).toThrow(Error);
-        expect(() => verifyWebhook({ secret: secret as string, headers: {}, rawBody: '{}' }), String(secret)).toThrow(Error);
-      }
-    },
-  );
+    for (const secret of secrets) {
+      expect(() => decodeWebhookSecret(secret), String(secret)).toThrow(Error);
+      expect(() => verifyWebhook({ secret: secret as string, headers: {}, rawBody: '{}' }), String(secret)).toThrow(
+        Error,
+      );
+    }
+  });
 
   test('signature of a body with one changed byte is rejected', () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -167,7 +187,9 @@ describe('standard webhooks vectors', () => {
     const signature = signWebhook(secret, 'msg_1', nowSeconds, '{"test": 1}');
     const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(nowSeconds), 'webhook-signature': signature };
 
-    expect(() => verifyWebhook({ secret, headers, rawBody: '{"test": 2}', nowSeconds })).toThrow(WebhookVerificationError);
+    expect(() => verifyWebhook({ secret, headers, rawBody: '{"test": 2}', nowSeconds })).toThrow(
+      WebhookVerificationError,
+    );
     expect(verifyWebhook({ secret, headers, rawBody: '{"test": 1}', nowSeconds }).messageId).toBe('msg_1');
   });
 
@@ -175,7 +197,11 @@ describe('standard webhooks vectors', () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const nowSeconds = 1_700_000_000;
     for (const timestamp of [nowSeconds - 300, nowSeconds + 300]) {
-      const headers = { 'webhook-id': 'msg_2', 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secret, 'msg_2', timestamp, '{}') };
+      const headers = {
+        'webhook-id': 'msg_2',
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(secret, 'msg_2', timestamp, '{}'),
+      };
 
       expect(verifyWebhook({ secret, headers, rawBody: '{}', nowSeconds }).timestampSeconds).toBe(timestamp);
     }

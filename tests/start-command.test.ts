@@ -16,6 +16,16 @@ const fixture = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'transcripts'
 const run = promisify(execFile);
 let workDir: string;
 
+/** The parts of the start command's closing JSON line that these tests read. */
+interface StartOutput {
+  meetingId: string;
+  workflowId: string;
+  status: string;
+  speakers: number;
+  temporalWebUrl: string;
+  qualification: { fields: Record<string, { evidence: Array<{ quote: string }> }> };
+}
+
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'sales-blitz-start-'));
 });
@@ -25,7 +35,9 @@ afterAll(async () => {
 });
 
 async function startCommand(args: string[], env: Record<string, string> = {}) {
-  const withoutKeys = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.endsWith('_API_KEY') && name !== 'DATABASE_URL'));
+  const withoutKeys = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.endsWith('_API_KEY') && name !== 'DATABASE_URL'),
+  );
   try {
     const { stdout, stderr } = await run('npx', ['tsx', 'scripts/start.ts', ...args], {
       cwd: repoRoot,
@@ -77,7 +89,7 @@ describe('start command', () => {
 
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    const output = JSON.parse(lines.at(-1)!);
+    const output = JSON.parse(lines.at(-1)!) as StartOutput;
     expect(Object.keys(output)).toEqual([
       'meetingId',
       'workflowId',
@@ -97,7 +109,7 @@ describe('start command', () => {
     expect(result.stdout).toContain('Transcript stored');
     const transcript = await readTranscriptFile(fixture);
     const texts = transcript.utterances.map((utterance) => utterance.text);
-    for (const field of Object.values(output.qualification.fields) as Array<{ evidence: Array<{ quote: string }> }>) {
+    for (const field of Object.values(output.qualification.fields)) {
       for (const evidence of field.evidence) {
         expect(texts.some((text) => text.includes(evidence.quote))).toBe(true);
       }

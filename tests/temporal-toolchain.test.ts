@@ -93,7 +93,11 @@ describe('dev server', () => {
         const client = new Client({ connection });
         const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle });
         const result = await worker.runUntil(
-          client.workflow.execute<typeof tagMeeting>('tagMeeting', { taskQueue, workflowId: meetingId, args: [meetingId] }),
+          client.workflow.execute<typeof tagMeeting>('tagMeeting', {
+            taskQueue,
+            workflowId: meetingId,
+            args: [meetingId],
+          }),
         );
         expect(result).toBe(meetingId);
 
@@ -146,7 +150,7 @@ describe('dev server', () => {
   it('names the port when the frontend port is taken', async () => {
     const [port, uiPort] = await findFreeLoopbackPorts(2);
     const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(port!, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     try {
       const start = startDevServer({ cliPath, dbFile: join(workDir, 'busy.sqlite'), port: port!, uiPort: uiPort! });
 
@@ -160,7 +164,9 @@ describe('dev server', () => {
   it('createDevServerEnv registers the product search attributes', async () => {
     const env = await createDevServerEnv();
     try {
-      const response = await env.connection.operatorService.listSearchAttributes({ namespace: env.namespace ?? 'default' });
+      const response = await env.connection.operatorService.listSearchAttributes({
+        namespace: env.namespace ?? 'default',
+      });
 
       expect(Object.keys(response.customAttributes ?? {})).toEqual(
         expect.arrayContaining(['MeetingId', 'OrganizationId', 'MeetingStatus', 'AnalysisStatus']),

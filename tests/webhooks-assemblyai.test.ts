@@ -26,7 +26,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function waitFor<T>(read: () => Promise<T>, isDone: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  isDone: (value: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -56,7 +61,10 @@ async function playCallUntilAudioSubmitted(): Promise<{ meetingId: string; audio
   });
   expect(scenario.status).toBe(201);
 
-  const created = await stack.request('POST', '/api/meetings', { principal: rep, body: { meetingUrl, prospectId: DEMO_PROSPECT_ID } });
+  const created = await stack.request('POST', '/api/meetings', {
+    principal: rep,
+    body: { meetingUrl, prospectId: DEMO_PROSPECT_ID },
+  });
   expect(created.status).toBe(201);
   const id = (created.body as { meeting: { id: string } }).meeting.id;
   const intelligence = await waitFor(
@@ -98,7 +106,10 @@ async function completionSignalCount(): Promise<number> {
 
 describe('AssemblyAI webhook', () => {
   test('missing secret header is rejected', async () => {
-    const response = await deliverCompletion(JSON.stringify({ transcript_id: audioTranscriptId, status: 'completed' }), undefined);
+    const response = await deliverCompletion(
+      JSON.stringify({ transcript_id: audioTranscriptId, status: 'completed' }),
+      undefined,
+    );
 
     expect(response.status).toBe(401);
     expect(response.body.error?.code).toBe('invalid_signature');
@@ -148,7 +159,9 @@ describe('AssemblyAI webhook', () => {
     expect(second.status).toBe(200);
     expect(second.body.outcome).toBe('duplicate');
     expect(await completionSignalCount()).toBe(1);
-    const recorded = await stack.database.prisma.webhookEvent.count({ where: { provider: 'assemblyai', eventId: `${audioTranscriptId}:completed` } });
+    const recorded = await stack.database.prisma.webhookEvent.count({
+      where: { provider: 'assemblyai', eventId: `${audioTranscriptId}:completed` },
+    });
     expect(recorded).toBe(1);
   });
 });

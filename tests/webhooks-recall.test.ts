@@ -51,7 +51,8 @@ interface Delivery {
 async function deliverRecallWebhook(body: string, delivery: Delivery = {}) {
   const messageId = delivery.messageId ?? `msg_${randomUUID()}`;
   const timestampSeconds = delivery.timestampSeconds ?? Math.floor(Date.now() / 1000);
-  const signature = delivery.signature ?? signWebhook(stack.secrets.recallWebhookSecret, messageId, timestampSeconds, body);
+  const signature =
+    delivery.signature ?? signWebhook(stack.secrets.recallWebhookSecret, messageId, timestampSeconds, body);
   const response = await fetch(`${stack.apiUrl}/webhooks/recall`, {
     method: 'POST',
     headers: {
@@ -92,7 +93,12 @@ async function botSignals(meetingId: string): Promise<BotSignal[]> {
   return signals;
 }
 
-async function waitFor<T>(read: () => Promise<T>, isDone: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  isDone: (value: T) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -130,7 +136,11 @@ async function createWaitingMeeting(): Promise<{ meetingId: string; botId: strin
     (row) => row.botId !== null,
     'the bot id to be stored',
   );
-  await waitFor(() => botSignals(meetingId), (signals) => signals.some((signal) => signal.code === 'joining_call'), 'the sandbox joining_call signal');
+  await waitFor(
+    () => botSignals(meetingId),
+    (signals) => signals.some((signal) => signal.code === 'joining_call'),
+    'the sandbox joining_call signal',
+  );
   // NOTE: a status signal that arrives while the workflow is recording bot_joining is kept in the workflow
   // but not written to the meeting row, so tests send theirs only once the workflow waits on its join timer.
   await waitFor(
@@ -169,8 +179,16 @@ describe('Recall webhook', () => {
 
   test('forged signature is rejected without a signal', async () => {
     const before = await botSignals(waiting.meetingId);
-    const forged = signWebhook(`whsec_${Buffer.from('not the provider secret').toString('base64')}`, 'msg_forged', Math.floor(Date.now() / 1000), '{}');
-    const response = await deliverRecallWebhook(statusEvent(waiting.botId, 'in_call_recording'), { messageId: 'msg_forged', signature: forged });
+    const forged = signWebhook(
+      `whsec_${Buffer.from('not the provider secret').toString('base64')}`,
+      'msg_forged',
+      Math.floor(Date.now() / 1000),
+      '{}',
+    );
+    const response = await deliverRecallWebhook(statusEvent(waiting.botId, 'in_call_recording'), {
+      messageId: 'msg_forged',
+      signature: forged,
+    });
 
     expect(response.status).toBe(401);
     expect(response.body.error?.code).toBe('invalid_signature');
@@ -247,7 +265,9 @@ describe('Recall webhook', () => {
     await waitFor(
       async () => (await handle.fetchHistory()).events ?? [],
       (events) => {
-        const signalIndex = events.findLastIndex((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'botStatusChanged');
+        const signalIndex = events.findLastIndex(
+          (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'botStatusChanged',
+        );
         return events.slice(signalIndex + 1).some((event) => event.workflowTaskCompletedEventAttributes != null);
       },
       'a workflow task after the late joining_call signal',
@@ -293,7 +313,9 @@ describe('Recall webhook', () => {
   });
 
   test('wrong content type is rejected', async () => {
-    const response = await deliverRecallWebhook(statusEvent(waiting.botId, 'in_waiting_room'), { contentType: 'text/plain' });
+    const response = await deliverRecallWebhook(statusEvent(waiting.botId, 'in_waiting_room'), {
+      contentType: 'text/plain',
+    });
 
     expect(response.status).toBe(415);
     expect(response.body.error?.code).toBe('unsupported_media_type');
@@ -302,7 +324,10 @@ describe('Recall webhook', () => {
 
   test('unhandled event type is acknowledged and ignored', async () => {
     const before = await botSignals(waiting.meetingId);
-    const body = JSON.stringify({ event: 'transcript.done', data: { transcript: { id: randomUUID() }, bot: { id: waiting.botId } } });
+    const body = JSON.stringify({
+      event: 'transcript.done',
+      data: { transcript: { id: randomUUID() }, bot: { id: waiting.botId } },
+    });
     const response = await deliverRecallWebhook(body);
 
     expect(response.status).toBe(200);
@@ -316,8 +341,17 @@ describe('Recall webhook', () => {
     const timestampSeconds = Math.floor(Date.now() / 1000);
     const body = statusEvent(waiting.botId, 'in_waiting_room', 'rotated-secret');
     const valid = signWebhook(stack.secrets.recallWebhookSecret, messageId, timestampSeconds, body);
-    const retired = signWebhook(`whsec_${Buffer.from('a retired secret').toString('base64')}`, messageId, timestampSeconds, body);
-    const response = await deliverRecallWebhook(body, { messageId, timestampSeconds, signature: `${retired} v2,${valid.slice(3)} ${valid}` });
+    const retired = signWebhook(
+      `whsec_${Buffer.from('a retired secret').toString('base64')}`,
+      messageId,
+      timestampSeconds,
+      body,
+    );
+    const response = await deliverRecallWebhook(body, {
+      messageId,
+      timestampSeconds,
+      signature: `${retired} v2,${valid.slice(3)} ${valid}`,
+    });
 
     expect(response.status).toBe(200);
     expect(response.body.outcome).toBe('signalled');

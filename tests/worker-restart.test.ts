@@ -71,7 +71,9 @@ async function sandboxRequests(provider: string): Promise<Array<{ method: string
 
 test('worker killed during analysis is replaced and the meeting completes once', async () => {
   const first = startWorkerProcess();
-  const transcript = await readTranscriptFile(path.resolve(repoRoot, '..', 'shared', 'fixtures', 'transcripts', 'qmsum', 'ES2005a.json'));
+  const transcript = await readTranscriptFile(
+    path.resolve(repoRoot, '..', 'shared', 'fixtures', 'transcripts', 'qmsum', 'ES2005a.json'),
+  );
   // Holds the Claude request open long enough to kill the worker while it waits.
   await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
     method: 'POST',
@@ -84,9 +86,12 @@ test('worker killed during analysis is replaced and the meeting completes once',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ meetingUrl, utterances: transcript.utterances }),
   });
-  const created = await stack.request('POST', '/api/meetings', { principal: rep, body: { meetingUrl, prospectId: DEMO_PROSPECT_ID } });
+  const created = await stack.request('POST', '/api/meetings', {
+    principal: rep,
+    body: { meetingUrl, prospectId: DEMO_PROSPECT_ID },
+  });
   expect(created.status).toBe(201);
-  const meetingId: string = created.body.meeting.id;
+  const meetingId = (created.body as { meeting: { id: string } }).meeting.id;
 
   await waitFor('the Claude request', async () => ((await sandboxRequests('anthropic')).length > 0 ? true : undefined));
   process.kill(-first.pid!, 'SIGKILL');
@@ -95,11 +100,14 @@ test('worker killed during analysis is replaced and the meeting completes once',
   startWorkerProcess();
   const finalStatus = await waitFor('the analysis', async () => {
     const { body } = await stack.request('GET', `/api/meetings/${meetingId}/intelligence`, { principal: rep });
-    return body.status === 'analysed' || body.status === 'failed' ? (body.status as string) : undefined;
+    const { status } = body as { status: string };
+    return status === 'analysed' || status === 'failed' ? status : undefined;
   });
 
   expect(finalStatus).toBe('analysed');
-  const botCreations = (await sandboxRequests('recall')).filter((request) => request.method === 'POST' && request.path.endsWith('/bot/'));
+  const botCreations = (await sandboxRequests('recall')).filter(
+    (request) => request.method === 'POST' && request.path.endsWith('/bot/'),
+  );
   expect(botCreations).toHaveLength(1);
   const audioSubmissions = (await sandboxRequests('assemblyai')).filter((request) => request.method === 'POST');
   expect(audioSubmissions).toHaveLength(1);

@@ -20,7 +20,11 @@ export interface TestStack extends Stack {
   temporalServer: DevServer;
   tokenFor(principal: Principal): Promise<string>;
   /** Calls the API with a bearer token for `principal`; returns status and parsed JSON body. */
-  request(method: string, path: string, options?: { principal?: Principal; body?: unknown; token?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    options?: { principal?: Principal; body?: unknown; token?: string },
+  ): Promise<{ status: number; body: unknown; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +39,9 @@ export function testWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 const providerKeyVariables = ['RECALL_API_KEY', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'GEMINI_API_KEY'];
 
 export async function startTestStack(
-  options: Partial<Pick<StackOptions, 'withoutWorker' | 'rateLimits' | 'sandboxOptions'>> & { env?: Record<string, string> } = {},
+  options: Partial<Pick<StackOptions, 'withoutWorker' | 'rateLimits' | 'sandboxOptions'>> & {
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sales-blitz-test-'));
   const testDatabase = await createTestDatabase();
@@ -44,7 +50,12 @@ export async function startTestStack(
   if (cliPath === undefined) {
     throw new Error('No Temporal CLI: run npm run temporal:setup');
   }
-  const temporalServer = await startDevServer({ cliPath, dbFile: path.join(dataDir, 'temporal.sqlite'), port: temporalPort!, uiPort: uiPort! });
+  const temporalServer = await startDevServer({
+    cliPath,
+    dbFile: path.join(dataDir, 'temporal.sqlite'),
+    port: temporalPort!,
+    uiPort: uiPort!,
+  });
 
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !providerKeyVariables.includes(name)));
   const config: TConfig = loadConfig({
@@ -90,7 +101,8 @@ export async function startTestStack(
     temporalServer,
     tokenFor,
     async request(method, requestPath, requestOptions = {}) {
-      const token = requestOptions.token ?? (requestOptions.principal ? await tokenFor(requestOptions.principal) : undefined);
+      const token =
+        requestOptions.token ?? (requestOptions.principal ? await tokenFor(requestOptions.principal) : undefined);
       const response = await fetch(`${stack.apiUrl}${requestPath}`, {
         method,
         headers: {
@@ -101,7 +113,11 @@ export async function startTestStack(
       });
       const text = await response.text();
 
-      return { status: response.status, body: text === '' ? undefined : JSON.parse(text), headers: response.headers };
+      return {
+        status: response.status,
+        body: text === '' ? undefined : (JSON.parse(text) as unknown),
+        headers: response.headers,
+      };
     },
     async stop() {
       await stack.close();

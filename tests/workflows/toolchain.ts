@@ -12,11 +12,12 @@ export async function waitForJoinTime(joinDelay: string): Promise<string> {
 }
 
 /** Tags this run with its meeting id and a `scheduled` status so visibility queries can find it. */
-export async function tagMeeting(meetingId: string): Promise<string> {
+export function tagMeeting(meetingId: string): Promise<string> {
   upsertSearchAttributes([
     { key: meetingIdKey, value: meetingId },
     { key: meetingStatusKey, value: 'scheduled' },
   ]);
 
-  return meetingId;
+  // A workflow function must return a Promise; this one has nothing to wait for.
+  return Promise.resolve(meetingId);
 }
