@@ -50,7 +50,9 @@ describe('transcript cases', () => {
 
 describe('bench runner', () => {
   test('unknown benchmark exits with code 2', async () => {
-    const failure = await promisify(execFile)('npx', ['tsx', 'bench/run.ts', 'no-such-benchmark'], { cwd: repositoryRoot }).then(
+    const failure = await promisify(execFile)('npx', ['tsx', 'bench/run.ts', 'no-such-benchmark'], {
+      cwd: repositoryRoot,
+    }).then(
       () => undefined,
       (error: unknown) => error as { code?: number; stderr?: string },
     );

@@ -38,7 +38,10 @@ export async function measureEngineFloor(options: {
       const warmUpRounds = options.warmUpRounds ?? 3;
       for (let round = 0; round < warmUpRounds + options.rounds; round += 1) {
         const startedAt = performance.now();
-        await options.temporal.workflow.execute('engineFloor', { taskQueue, workflowId: `bench-engine-floor-${randomUUID()}` });
+        await options.temporal.workflow.execute('engineFloor', {
+          taskQueue,
+          workflowId: `bench-engine-floor-${randomUUID()}`,
+        });
         if (round >= warmUpRounds) {
           samples.push(performance.now() - startedAt);
         }

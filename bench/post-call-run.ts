@@ -13,7 +13,13 @@ import { analysisWorkflowId } from '../workflows/post-call-analysis';
 // product writes anyway (webhook_events, audit_events, call_intelligence). The benchmark only waits on the
 // two workflows' results, so it adds no polling load while the call is processed.
 
-export const analysisSteps: readonly AnalysisStep[] = ['metrics', 'claude', 'audio_intelligence', 'embeddings', 'prospect_intelligence'];
+export const analysisSteps: readonly AnalysisStep[] = [
+  'metrics',
+  'claude',
+  'audio_intelligence',
+  'embeddings',
+  'prospect_intelligence',
+];
 
 // The clock starts when the API stores the `bot.call_ended` webhook (webhook_events.received_at), the
 // moment the product learns that the call ended. The meeting's call_ended status row comes later and is
@@ -61,7 +67,11 @@ async function scheduleRecordedCall(stack: Stack, transcript: ParsedTranscript):
   const meetingUrl = `https://zoom.us/j/${randomInt(1e9, 1e10)}`;
   await postJson(`${stack.sandbox.url}/_sandbox/recall/scenarios`, { meetingUrl, utterances: transcript.utterances });
 
-  const token = await mintLocalToken(stack.config, { userId: DEMO_REP_USER_ID, organizationId: DEMO_ORGANIZATION_ID, role: 'rep' });
+  const token = await mintLocalToken(stack.config, {
+    userId: DEMO_REP_USER_ID,
+    organizationId: DEMO_ORGANIZATION_ID,
+    role: 'rep',
+  });
   const created = (await postJson(
     `${stack.apiUrl}/api/meetings`,
     { meetingUrl, mode: 'record_only', title: 'Benchmark call', prospectId: DEMO_PROSPECT_ID },
@@ -75,7 +85,9 @@ async function readTimings(stack: Stack, meetingId: string): Promise<PostCallTim
   const prisma = stack.database.prisma;
   const [webhook, statusChanges, intelligence, transcript] = await Promise.all([
     prisma.webhookEvent.findFirst({ where: { provider: 'recall', subjectId: meetingId, eventType: 'bot.call_ended' } }),
-    prisma.auditEvent.findMany({ where: { action: 'meeting.status_changed', subjectType: 'meeting', subjectId: meetingId } }),
+    prisma.auditEvent.findMany({
+      where: { action: 'meeting.status_changed', subjectType: 'meeting', subjectId: meetingId },
+    }),
     prisma.callIntelligence.findUnique({ where: { meetingId } }),
     prisma.transcript.findUnique({ where: { meetingId }, select: { turnCount: true } }),
   ]);
@@ -92,7 +104,9 @@ async function readTimings(stack: Stack, meetingId: string): Promise<PostCallTim
     throw new Error(`Meeting ${meetingId} has no transcript_stored status row or no transcript (statuses: ${reached})`);
   }
   if (intelligence?.status !== 'analysed' || intelligence.analysedAt === null) {
-    throw new Error(`Meeting ${meetingId} ended with analysis status ${intelligence?.status ?? 'none'} (${intelligence?.failureCode ?? 'no code'})`);
+    throw new Error(
+      `Meeting ${meetingId} ended with analysis status ${intelligence?.status ?? 'none'} (${intelligence?.failureCode ?? 'no code'})`,
+    );
   }
 
   const steps = intelligence.steps as Partial<Record<AnalysisStep, StepRecord>>;
@@ -102,7 +116,9 @@ async function readTimings(stack: Stack, meetingId: string): Promise<PostCallTim
   for (const step of analysisSteps) {
     const record = steps[step];
     if (record?.outcome !== 'done') {
-      throw new Error(`Meeting ${meetingId}: analysis step ${step} ended ${record?.outcome ?? 'unrecorded'} (${record?.code ?? 'no code'})`);
+      throw new Error(
+        `Meeting ${meetingId}: analysis step ${step} ended ${record?.outcome ?? 'unrecorded'} (${record?.code ?? 'no code'})`,
+      );
     }
     stepsMs[step] = record.durationMs;
     stepsFinishedMs[step] = since(webhook.receivedAt, new Date(record.finishedAt));

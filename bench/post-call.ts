@@ -54,7 +54,10 @@ export async function runPostCallBenchmark(argv: string[]): Promise<void> {
     await runTimedCall(stack, cases[0]!.transcript);
 
     const results = await runCases(cases, options.repeats, (transcript) => runTimedCall(stack, transcript));
-    const report = buildReport(options, floor, floorSamples, results, { atStart: loadAverageAtStart, atEnd: os.loadavg() });
+    const report = buildReport(options, floor, floorSamples, results, {
+      atStart: loadAverageAtStart,
+      atEnd: os.loadavg(),
+    });
     console.log(`\n${formatResults(floor, results)}\n`);
     console.log(formatLongCallVerdict(floor, results));
 

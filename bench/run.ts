@@ -15,7 +15,11 @@ if (benchmark === undefined) {
   } else {
     console.error(`Unknown benchmark "${name}". Known benchmarks: ${known}`);
   }
-  console.error(Object.values(benchmarks).map((entry) => entry.usage).join('\n'));
+  console.error(
+    Object.values(benchmarks)
+      .map((entry) => entry.usage)
+      .join('\n'),
+  );
   process.exit(2);
 }
 

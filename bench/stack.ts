@@ -51,7 +51,9 @@ export async function startBenchStack(database: BenchDatabase): Promise<BenchSta
 
   try {
     testDatabase = database === 'postgres' ? await createTestDatabase() : undefined;
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !providerKeyVariables.includes(name)));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !providerKeyVariables.includes(name)),
+    );
     const config = loadConfig({
       ...env,
       // 'test' because production rejects local token signing and generated webhook secrets, which the bench needs.

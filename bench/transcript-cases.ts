@@ -28,7 +28,9 @@ export async function loadFixtureCases(fixturesDir: string): Promise<TranscriptC
     }
   }
   if (cases.length === 0) {
-    throw new Error(`No transcript fixtures found under ${fixturesDir} (expected qmsum/*.json and harper-valley/*.json)`);
+    throw new Error(
+      `No transcript fixtures found under ${fixturesDir} (expected qmsum/*.json and harper-valley/*.json)`,
+    );
   }
 
   return cases;
