@@ -46,7 +46,7 @@ export function createAssemblyAiActivities(
       }
 
       // NOTE: the assemblyai SDK (4.41) turns every HTTP error into a plain Error without its status, so
-      // a refusal cannot be told from an outage here; all are left to the retry policy.
+      // a rejection cannot be distinguished from an outage here; all are left to the retry policy.
       const submitted = await assembly.transcripts
         .submit({
           audio_url: audioUrl,
@@ -75,7 +75,7 @@ export function createAssemblyAiActivities(
         return { status: 'error' as const };
       }
       if (transcript.status !== 'completed') {
-        // The workflow only asks after the webhook or its timeout; still processing means retry later.
+        // The workflow calls this only after the webhook or its timeout, so a job still processing is retried later.
         throw new Error(`AssemblyAI transcript ${audioTranscriptId} is still ${transcript.status}`);
       }
       await prisma.callIntelligence.update({

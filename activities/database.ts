@@ -150,11 +150,11 @@ async function changeMeetingStatus(
       select: { status: true, organizationId: true },
     });
     const current = meeting.status;
-    const next = terminal.has(current)
-      ? current
-      : status === 'failed' || status === 'cancelled'
-        ? status
-        : advanceStatus(current, status);
+    if (terminal.has(current)) {
+      return;
+    }
+    // Failing or cancelling may happen from any live status; every other change only moves forward.
+    const next = status === 'failed' || status === 'cancelled' ? status : advanceStatus(current, status);
     if (next === current) {
       return;
     }

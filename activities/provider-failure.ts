@@ -17,7 +17,7 @@ export function providerFailure(
   message: string,
   cause?: unknown,
 ): Error {
-  const detail = `${provider} answered ${status ?? 'without a status'}: ${message}`;
+  const detail = `${provider} request failed with status ${status ?? 'unknown'}: ${message}`;
   if (status !== undefined && isPermanentHttpStatus(status)) {
     return ApplicationFailure.create({
       message: detail,

@@ -8,7 +8,7 @@ import { storeTranscript } from './transcript-store';
 import type { MeetingActivities } from './types';
 
 // Recall.ai: meeting bots and their transcripts, through its REST API (v1). Recall publishes no
-// official Node SDK, so this module holds a small client for the endpoints the product uses.
+// official Node SDK, so this module contains a small client for the endpoints the product uses.
 
 const ZBotSchema = z.object({
   id: z.string(),

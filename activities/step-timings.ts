@@ -36,7 +36,7 @@ export async function recordStep(
      WHERE meeting_id = ${meetingId}::uuid`;
 }
 
-/** Runs one step's work and records its timing; a failure is recorded by the workflow, which knows whether it is final. */
+/** Runs one step's work and records its timing; a failure is recorded by the workflow, which decides whether it is final. */
 export async function timedStep<T>(
   prisma: PrismaClient,
   meetingId: string,

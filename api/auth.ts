@@ -98,7 +98,7 @@ export async function createTokenVerifier(config: TConfig): Promise<TokenVerifie
     mode = 'public_key';
   } else {
     if (config.NODE_ENV === 'production') {
-      throw new Error('Set AUTH_JWKS_URL or AUTH_PUBLIC_KEY: local token signing is refused when NODE_ENV=production');
+      throw new Error('Set AUTH_JWKS_URL or AUTH_PUBLIC_KEY: local token signing is disabled when NODE_ENV=production');
     }
     const { publicJwk } = await loadOrCreateLocalKey(config);
     key = createLocalJWKSet({ keys: [publicJwk] });
@@ -184,7 +184,7 @@ export async function mintLocalToken(
   options: { expiresIn?: string } = {},
 ): Promise<string> {
   if (config.NODE_ENV === 'production') {
-    throw new Error('Local token signing is refused when NODE_ENV=production');
+    throw new Error('Local token signing is disabled when NODE_ENV=production');
   }
   const { kid, privateJwk } = await loadOrCreateLocalKey(config);
   const key = await importJWK(privateJwk, 'ES256');

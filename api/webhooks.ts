@@ -13,7 +13,7 @@ import { analysisWorkflowId, audioIntelligenceCompletedSignal } from '../workflo
 import { webhookRateLimit } from './security';
 
 // Provider webhooks. Each handler verifies the delivery over its raw bytes first, trusts only ids it can
-// find in the database, records the provider's event id once (a repeat is answered 200 and goes no
+// find in the database, records the provider's event id once (a repeat gets 200 and goes no
 // further), and hands the event to the waiting workflow as a signal. Nothing here starts new work.
 
 const webhookBodyLimit = '256kb';

@@ -5,8 +5,8 @@ import { DEMO_ORGANIZATION_ID, DEMO_PROSPECT_ID, DEMO_REP_USER_ID } from '../pri
 import type { Stack } from './stack';
 
 // The main job: a recorded call becomes post-call intelligence, through the product's own doors. The
-// rep's token creates the meeting over HTTP; the Recall.ai sandbox plays the call from the transcript
-// file and reports the bot's progress to the webhook; the result is read back over HTTP.
+// rep's token creates the meeting over HTTP. The Recall.ai sandbox plays the call from the transcript
+// file and reports the bot's progress to the webhook. The result is read back over HTTP.
 
 export interface MainJobResult {
   meetingId: string;
@@ -147,7 +147,7 @@ function apiClient(baseUrl: string, token: string) {
     });
     const payload = (await response.json()) as { error?: { code: string; message: string } };
     if (!response.ok) {
-      throw new Error(`${method} ${path} answered ${response.status}: ${payload.error?.message ?? 'no message'}`);
+      throw new Error(`${method} ${path} failed with ${response.status}: ${payload.error?.message ?? 'no message'}`);
     }
 
     return payload;
@@ -161,6 +161,6 @@ async function postJson(url: string, body: unknown): Promise<void> {
     body: JSON.stringify(body),
   });
   if (!response.ok) {
-    throw new Error(`POST ${url} answered ${response.status}: ${await response.text()}`);
+    throw new Error(`POST ${url} failed with ${response.status}: ${await response.text()}`);
   }
 }

@@ -3,7 +3,7 @@ import { mintLocalToken, roleFromClaim } from '../api/auth';
 import { loadConfig } from '../lib/config';
 
 // `npm run token -- --user U --org O --role R`: prints a bearer token signed with the local key, for
-// local use only. It is refused when NODE_ENV=production.
+// local use only. It is disabled when NODE_ENV=production.
 
 const usage = 'Usage: npm run token -- --user USER_ID --org ORGANIZATION_ID --role rep|admin|auditor [--expires 12h]';
 
@@ -30,7 +30,9 @@ function main(): Promise<number> | number {
   }
   const config = loadConfig();
   if (config.NODE_ENV === 'production') {
-    process.stderr.write('Local token signing is refused when NODE_ENV=production; use your identity provider\n');
+    process.stderr.write(
+      'Local token signing is disabled when NODE_ENV=production; use tokens from your identity provider\n',
+    );
     return 1;
   }
 
