@@ -16,7 +16,7 @@ import { createTestDatabase, type TestDatabase } from './database';
 // environment are ignored, so no test can reach a real provider.
 
 export interface TestStack extends Stack {
-  testDatabase: TestDatabase;
+  testDatabase: TestDatabase | undefined;
   temporalServer: DevServer;
   tokenFor(principal: Principal): Promise<string>;
   /** Calls the API with a bearer token for `principal`; returns status and parsed JSON body. */
@@ -38,13 +38,19 @@ export function testWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const providerKeyVariables = ['RECALL_API_KEY', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'GEMINI_API_KEY'];
 
-export async function startTestStack(
-  options: Partial<Pick<StackOptions, 'withoutWorker' | 'rateLimits' | 'sandboxOptions'>> & {
-    env?: Record<string, string>;
-  } = {},
-): Promise<TestStack> {
+export interface TestStackOptions extends Partial<
+  Pick<StackOptions, 'withoutWorker' | 'rateLimits' | 'sandboxOptions'>
+> {
+  env?: Record<string, string>;
+  /** A fresh database on the PostgreSQL test server (default), or a new PGlite directory. */
+  database?: 'postgres' | 'pglite';
+  /** pino level; TEST_LOG_LEVEL or silent by default. */
+  logLevel?: string;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sales-blitz-test-'));
-  const testDatabase = await createTestDatabase();
+  const testDatabase = options.database === 'pglite' ? undefined : await createTestDatabase();
   const [temporalPort, uiPort] = await findFreeLoopbackPorts(2);
   const cliPath = await findTemporalCli();
   if (cliPath === undefined) {
@@ -62,7 +68,9 @@ export async function startTestStack(
     ...env,
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
-    DATABASE_URL: testDatabase.url,
+    DATABASE_URL: testDatabase?.url ?? '',
+    PGLITE_DIR: path.join(dataDir, 'pglite'),
+    PUBLIC_BASE_URL: '',
     API_PORT: '0',
     SANDBOX_PORT: '0',
     TEMPORAL_ADDRESS: temporalServer.address,
@@ -73,7 +81,7 @@ export async function startTestStack(
     ASSEMBLYAI_WEBHOOK_SECRET: '',
     ...options.env,
   });
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+  const logger = createLogger({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
   installRuntimeLogger(logger, 'WARN');
 
   let stack: Stack;
@@ -89,7 +97,7 @@ export async function startTestStack(
     });
   } catch (error) {
     await temporalServer.stop();
-    await testDatabase.drop();
+    await testDatabase?.drop();
     throw error;
   }
 
@@ -122,7 +130,7 @@ export async function startTestStack(
     async stop() {
       await stack.close();
       await temporalServer.stop();
-      await testDatabase.drop();
+      await testDatabase?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
