@@ -15,13 +15,7 @@ import {
 import type { MeetingActivities } from '../activities/types';
 import { ErrorCode } from '../lib/errors';
 import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../lib/search-attributes';
-import {
-  advanceStatus,
-  botNameForMode,
-  hasJoinedCall,
-  type MeetingStatus,
-  statusForBotCode,
-} from './meeting-status';
+import { advanceStatus, botNameForMode, hasJoinedCall, type MeetingStatus, statusForBotCode } from './meeting-status';
 import { analysisWorkflowId, postCallAnalysis } from './post-call-analysis';
 
 export interface MeetingLifecycleInput {
@@ -122,14 +116,20 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
   const joinDeadlineMs = plan.joinAtMs + joinTimeoutMs;
   while (!hasJoinedCall(state.status) && !state.botDone) {
     const remaining = joinDeadlineMs - Date.now();
-    const woke = remaining > 0 && (await condition(() => cancelRequested || botFatal !== undefined || state.status !== persisted, remaining));
+    const woke =
+      remaining > 0 &&
+      (await condition(() => cancelRequested || botFatal !== undefined || state.status !== persisted, remaining));
     persisted = await persistStatus(state, persisted);
     if (cancelRequested || botFatal !== undefined) {
       break;
     }
     if (!woke) {
       await recall.removeBot({ botId });
-      return fail(state, ErrorCode.BotNeverJoined, `The bot did not get into the call within ${joinTimeoutMs / 60_000} minutes of the join time`);
+      return fail(
+        state,
+        ErrorCode.BotNeverJoined,
+        `The bot did not get into the call within ${joinTimeoutMs / 60_000} minutes of the join time`,
+      );
     }
   }
 

@@ -32,7 +32,8 @@ export interface AnalysisState {
   qualifies?: boolean;
 }
 
-export const audioIntelligenceCompletedSignal = defineSignal<[AudioIntelligenceCompleted]>('audioIntelligenceCompleted');
+export const audioIntelligenceCompletedSignal =
+  defineSignal<[AudioIntelligenceCompleted]>('audioIntelligenceCompleted');
 export const analysisStateQuery = defineQuery<AnalysisState>('analysisState');
 
 export function analysisWorkflowId(meetingId: string): string {
