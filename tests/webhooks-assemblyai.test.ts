@@ -164,4 +164,23 @@ describe('AssemblyAI webhook', () => {
     });
     expect(recorded).toBe(1);
   });
+
+  test('late error after completion keeps the audio result', async () => {
+    const late = await deliverCompletion(
+      JSON.stringify({ transcript_id: audioTranscriptId, status: 'error' }),
+      stack.secrets.assemblyWebhookSecret,
+    );
+    expect(late.status).toBe(200);
+
+    // The analysis goes on once the sandbox's transcript really completes, whatever order the webhooks came in.
+    const intelligence = await waitFor(
+      () => stack.database.prisma.callIntelligence.findUniqueOrThrow({ where: { meetingId } }),
+      (row) => row.status !== 'running',
+      'the analysis to finish',
+      90_000,
+    );
+    expect(intelligence.status).toBe('analysed');
+    expect(intelligence.audioIntelligence).not.toBeNull();
+    expect((intelligence.steps as Record<string, { outcome: string }>).audio_intelligence?.outcome).toBe('done');
+  }, 120_000);
 });
