@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
 import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
 import { requireAuth, type TokenVerifier } from './auth';
+import { codecRoutes } from './codec';
 import { errorHandler, notFoundHandler } from './errors';
 import { meetingRoutes } from './meetings';
 import { apiRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
@@ -21,6 +23,8 @@ export interface AppDependencies {
   logger: Logger;
   verifier: TokenVerifier;
   secrets: WebhookSecrets;
+  /** The same codec the worker and client use; the codec endpoint decodes with it. */
+  payloadCodec: PayloadCodec;
   rateLimits?: { apiPerMinute: number; webhookPerMinute: number };
 }
 
@@ -61,6 +65,7 @@ export function createApp(deps: AppDependencies): Express {
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { database, temporal } });
   });
 
+  app.use('/codec', apiRateLimit(limits.apiPerMinute), codecRoutes(deps));
   app.use('/webhooks', webhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
   app.use(
     '/api',

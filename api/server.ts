@@ -3,6 +3,7 @@ import { loadConfig } from '../lib/config';
 import { openDatabase } from '../lib/database';
 import { resolveWebhookSecrets } from '../lib/local-secrets';
 import { createLogger } from '../lib/logger';
+import { EncryptionCodec, resolvePayloadKeys } from '../lib/payload-codec';
 import { createApp } from './app';
 import { createTokenVerifier } from './auth';
 
@@ -12,7 +13,12 @@ const config = loadConfig();
 const logger = createLogger({ name: 'api' });
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: config.pgliteDir });
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const payloadCodec = new EncryptionCodec(await resolvePayloadKeys(config));
+const temporal = new Client({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  dataConverter: { payloadCodecs: [payloadCodec] },
+});
 const app = createApp({
   config,
   prisma: database.prisma,
@@ -20,6 +26,7 @@ const app = createApp({
   logger,
   verifier: await createTokenVerifier(config),
   secrets: await resolveWebhookSecrets(config),
+  payloadCodec,
 });
 
 const server = app.listen(config.API_PORT, config.API_HOST, () => {

@@ -17,6 +17,7 @@ export const ZConfigSchema = z.object({
   DATA_DIR: z.string().default('.data'),
 
   DATABASE_URL: optionalString,
+  PAYLOAD_ENCRYPTION_KEYS: optionalString,
   PGLITE_DIR: optionalString,
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),

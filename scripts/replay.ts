@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import { loadConfig } from '../lib/config';
+import { EncryptionCodec, resolvePayloadKeys } from '../lib/payload-codec';
 import { loadHistoryFiles } from '../lib/histories';
 import { bundleWorkflows } from '../workers/worker';
 
@@ -47,6 +49,9 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const config = loadConfig();
+  // Histories from the server carry encrypted payloads; saved files are decoded and pass through unchanged.
+  const payloadCodec = new EncryptionCodec(await resolvePayloadKeys(config));
   let connection: Connection | undefined;
   let source: Source;
   if (values.dir !== undefined) {
@@ -59,7 +64,6 @@ async function main(): Promise<number> {
     }
     source = { label: values.dir, histories: files };
   } else {
-    const config = loadConfig();
     connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     if (values['workflow-id'] !== undefined) {
@@ -71,18 +75,21 @@ async function main(): Promise<number> {
     }
   }
 
-  const failures = await replayAll(source);
+  const failures = await replayAll(source, payloadCodec);
   await connection?.close();
 
   return failures === 0 ? 0 : 1;
 }
 
 /** Replays each history and prints its line; returns how many failed. */
-export async function replayAll(source: Source): Promise<number> {
+export async function replayAll(source: Source, payloadCodec: PayloadCodec): Promise<number> {
   const workflowBundle = await bundleWorkflows();
   let count = 0;
   let failures = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle }, source.histories as never)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle, dataConverter: { payloadCodecs: [payloadCodec] } },
+    source.histories as never,
+  )) {
     count += 1;
     if (result.error === undefined) {
       process.stdout.write(`ok ${result.workflowId}\n`);

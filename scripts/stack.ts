@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from '../api/app';
@@ -12,6 +13,7 @@ import { type DevServer, startDevServer } from '../lib/dev-server';
 import { resolveWebhookSecrets, type WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
 import { migrateDatabase } from '../lib/migrations';
+import { EncryptionCodec, resolvePayloadKeys } from '../lib/payload-codec';
 import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../lib/search-attributes';
 import { findTemporalCli } from '../lib/temporal-binaries';
 import { seedDemoData } from '../prisma/seed';
@@ -42,6 +44,7 @@ export interface Stack {
   temporal: Client;
   verifier: TokenVerifier;
   secrets: WebhookSecrets;
+  payloadCodec: PayloadCodec;
   sandbox: RunningSandbox;
   apiUrl: string;
   devServer?: DevServer;
@@ -64,6 +67,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     let config = options.config;
     const secrets = await resolveWebhookSecrets(config);
+    const payloadCodec = new EncryptionCodec(await resolvePayloadKeys(config));
 
     progress(
       config.DATABASE_URL ? 'Database: PostgreSQL (DATABASE_URL)' : `Database: embedded PGlite in ${config.pgliteDir}`,
@@ -83,7 +87,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     stoppers.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const temporal = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter: { payloadCodecs: [payloadCodec] },
+    });
 
     const verifier = await createTokenVerifier(config);
     const app = createApp({
@@ -93,6 +101,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       logger,
       verifier,
       secrets,
+      payloadCodec,
       rateLimits: options.rateLimits,
     });
     const server = await listen(app, config.API_HOST, config.API_PORT);
@@ -125,6 +134,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         prisma: database.prisma,
         clients: createProviderClients(config),
         secrets,
+        payloadCodec,
         workflowBundle: options.workflowBundle,
       });
       const running = worker.run();
@@ -137,7 +147,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       progress(`Worker polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
     }
 
-    return { config, database, temporal, verifier, secrets, sandbox, apiUrl, devServer, worker, close };
+    return { config, database, temporal, verifier, secrets, payloadCodec, sandbox, apiUrl, devServer, worker, close };
   } catch (error) {
     await close();
     throw error;

@@ -92,7 +92,9 @@ async function main(): Promise<number> {
     progress(`Temporal Web: ${result.temporalWebUrl}`);
     if (args['save-histories'] !== undefined) {
       for (const workflowId of [result.workflowId, analysisWorkflowId(result.meetingId)]) {
-        progress(`History saved: ${await saveHistory(stack.temporal, workflowId, args['save-histories'])}`);
+        progress(
+          `History saved: ${await saveHistory(stack.temporal, workflowId, args['save-histories'], stack.payloadCodec)}`,
+        );
       }
     }
     progress(summarise(result));

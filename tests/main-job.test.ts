@@ -116,7 +116,7 @@ describe('main job', () => {
     const replay = (args: string[]) =>
       promisify(execFile)('npx', ['tsx', 'scripts/replay.ts', ...args], {
         cwd: path.resolve(__dirname, '..'),
-        env: { ...process.env, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS },
+        env: { ...process.env, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, DATA_DIR: stack.config.DATA_DIR },
       });
 
     // Visibility is eventually consistent: wait until the query sees both closed workflows.

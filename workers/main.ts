@@ -2,6 +2,7 @@ import { loadConfig } from '../lib/config';
 import { openDatabase } from '../lib/database';
 import { resolveWebhookSecrets } from '../lib/local-secrets';
 import { createLogger } from '../lib/logger';
+import { EncryptionCodec, resolvePayloadKeys } from '../lib/payload-codec';
 import { createProviderClients } from './provider-clients';
 import { connectWorker, createWorker, installRuntimeLogger } from './worker';
 
@@ -21,6 +22,7 @@ const worker = await createWorker({
   prisma: database.prisma,
   clients: createProviderClients(config),
   secrets: await resolveWebhookSecrets(config),
+  payloadCodec: new EncryptionCodec(await resolvePayloadKeys(config)),
 });
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, database: database.kind }, 'Worker started');
 

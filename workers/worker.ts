@@ -8,6 +8,7 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities';
 import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
@@ -50,6 +51,8 @@ export interface WorkerOptions {
   prisma: PrismaClient;
   clients: ProviderClients;
   secrets: WebhookSecrets;
+  /** Encrypts every payload; the API's client must use the same keys. */
+  payloadCodec: PayloadCodec;
   workflowBundle?: WorkflowBundleWithSourceMap;
   taskQueue?: string;
 }
@@ -78,6 +81,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities,
+    dataConverter: { payloadCodecs: [options.payloadCodec] },
     // Workers drain in-flight activities on shutdown rather than abandoning them to a timeout.
     shutdownGraceTime: '10 seconds',
   });

@@ -1,0 +1,138 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import type { TConfig } from './config';
+
+// @temporalio/proto is CommonJS, so Node's ESM loader offers it only as a default export.
+const PayloadMessage = proto.temporal.api.common.v1.Payload;
+
+// Encryption of every Temporal payload (workflow arguments, results, signals, activity inputs) with
+// AES-256-GCM, so the Temporal server and its database never hold the product's data in the clear.
+// Each encrypted payload names its key id, which lets keys rotate: the first key encrypts, every listed
+// key decrypts. Payloads that are not encrypted (histories recorded before encryption) pass through.
+
+export const encryptedEncoding = 'binary/encrypted';
+const keyIdMetadata = 'encryption-key-id';
+const ivLength = 12;
+const tagLength = 16;
+
+export interface PayloadKey {
+  id: string;
+  /** 32 bytes. */
+  key: Buffer;
+}
+
+export class EncryptionCodec implements PayloadCodec {
+  private readonly keysById: Map<string, Buffer>;
+
+  constructor(private readonly keys: readonly PayloadKey[]) {
+    if (keys.length === 0) {
+      throw new Error('At least one payload encryption key is required');
+    }
+    for (const { id, key } of keys) {
+      if (key.length !== 32) {
+        throw new Error(`Payload encryption key ${id} must be 32 bytes, not ${key.length}`);
+      }
+    }
+    this.keysById = new Map(keys.map(({ id, key }) => [id, key]));
+  }
+
+  encode(payloads: Payload[]): Promise<Payload[]> {
+    const { id, key } = this.keys[0]!;
+
+    return Promise.resolve(
+      payloads.map((payload) => {
+        const iv = randomBytes(ivLength);
+        const cipher = createCipheriv('aes-256-gcm', key, iv);
+        const plain = PayloadMessage.encode(payload).finish();
+        const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+
+        return {
+          metadata: { encoding: Buffer.from(encryptedEncoding), [keyIdMetadata]: Buffer.from(id) },
+          data: sealed,
+        };
+      }),
+    );
+  }
+
+  decode(payloads: Payload[]): Promise<Payload[]> {
+    // An executor turns a failed decryption into a rejection rather than a synchronous throw.
+    return new Promise((resolve) =>
+      resolve(
+        payloads.map((payload) => {
+          if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== encryptedEncoding) {
+            return payload;
+          }
+          const keyId = Buffer.from(payload.metadata?.[keyIdMetadata] ?? []).toString();
+          const key = this.keysById.get(keyId);
+          if (key === undefined) {
+            throw new Error(
+              `Payload encrypted with unknown key id "${keyId}": add that key to PAYLOAD_ENCRYPTION_KEYS`,
+            );
+          }
+          const sealed = Buffer.from(payload.data ?? []);
+          const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, ivLength));
+          decipher.setAuthTag(sealed.subarray(sealed.length - tagLength));
+          const plain = Buffer.concat([
+            decipher.update(sealed.subarray(ivLength, sealed.length - tagLength)),
+            decipher.final(),
+          ]);
+
+          return PayloadMessage.decode(plain);
+        }),
+      ),
+    );
+  }
+}
+
+/** Parses `PAYLOAD_ENCRYPTION_KEYS`: comma-separated `id:base64key` entries, the first one encrypting. */
+export function parsePayloadKeys(value: string): PayloadKey[] {
+  return value.split(',').map((entry) => {
+    const separator = entry.indexOf(':');
+    const id = entry.slice(0, separator).trim();
+    const key = Buffer.from(entry.slice(separator + 1).trim(), 'base64');
+    if (separator <= 0 || key.length !== 32) {
+      throw new Error('PAYLOAD_ENCRYPTION_KEYS must be id:base64key entries with 32-byte keys, separated by commas');
+    }
+
+    return { id, key };
+  });
+}
+
+/**
+ * Returns the payload keys: PAYLOAD_ENCRYPTION_KEYS when set (required in production), otherwise a local key
+ * generated once and kept in DATA_DIR (mode 0600), shared by every local process that uses that directory.
+ */
+export async function resolvePayloadKeys(config: TConfig): Promise<PayloadKey[]> {
+  if (config.PAYLOAD_ENCRYPTION_KEYS !== undefined) {
+    return parsePayloadKeys(config.PAYLOAD_ENCRYPTION_KEYS);
+  }
+  if (config.NODE_ENV === 'production') {
+    throw new Error('PAYLOAD_ENCRYPTION_KEYS must be set when NODE_ENV=production');
+  }
+  const file = path.join(config.DATA_DIR, 'local-payload-keys');
+  try {
+    return parsePayloadKeys((await readFile(file, 'utf8')).trim());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`Cannot read ${file}; delete it only if no workflow encrypted with it must be read again`, {
+        cause: error,
+      });
+    }
+  }
+  const entry = `local-${Date.now().toString(36)}:${randomBytes(32).toString('base64')}`;
+  await mkdir(config.DATA_DIR, { recursive: true });
+  try {
+    // 'wx': when two local processes start together, the second keeps the key the first wrote.
+    await writeFile(file, `${entry}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      return parsePayloadKeys((await readFile(file, 'utf8')).trim());
+    }
+    throw error;
+  }
+
+  return parsePayloadKeys(entry);
+}
