@@ -9,9 +9,10 @@ import type { TConfig } from './config';
 const PayloadMessage = proto.temporal.api.common.v1.Payload;
 
 // Encryption of every Temporal payload (workflow arguments, results, signals, activity inputs) with
-// AES-256-GCM, so the Temporal server and its database never hold the product's data in the clear.
-// Each encrypted payload names its key id, which lets keys rotate: the first key encrypts, every listed
-// key decrypts. Payloads that are not encrypted (histories recorded before encryption) pass through.
+// AES-256-GCM, so the Temporal server and its database store them only encrypted. Workflow ids and search
+// attributes (meeting and organisation ids) are not payloads and stay readable for operators.
+// Each encrypted payload names its key id, so keys can rotate: the first key encrypts and every listed key
+// decrypts. Payloads that are not encrypted (histories recorded before encryption) pass through.
 
 export const encryptedEncoding = 'binary/encrypted';
 const keyIdMetadata = 'encryption-key-id';
