@@ -28,6 +28,8 @@ export function createAssemblyAiActivities(
   return {
     async submitAudioIntelligence({ meetingId }) {
       // Look-up first: AssemblyAI takes no idempotency key, so a job already recorded is reused.
+      // NOTE: a worker lost after AssemblyAI accepted the job but before the id below is stored submits a
+      // second job on retry; the first one's webhook is then rejected as unknown.
       const existing = await prisma.callIntelligence.findUniqueOrThrow({
         where: { meetingId },
         select: { audioTranscriptId: true, meeting: { select: { botId: true } } },

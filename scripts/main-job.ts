@@ -71,25 +71,29 @@ export async function runMainJob(options: {
   progress(`Meeting ${meetingId} created (workflow ${created.workflowId})`);
 
   const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
-  let statusesShown = 0;
-  const seenSteps = new Set<string>();
+  const shown = new Set<string>();
   progress(progressLabels.scheduled!);
   for (;;) {
     const { meeting } = (await api('GET', `/api/meetings/${meetingId}`)) as {
-      meeting: { timeline: Array<{ status: string }> };
+      meeting: { timeline: Array<{ status: string; at: string }> };
     };
-    for (const change of meeting.timeline.slice(statusesShown)) {
-      progress(progressLabels[change.status] ?? change.status);
-    }
-    statusesShown = meeting.timeline.length;
     const intelligence = (await api('GET', `/api/meetings/${meetingId}/intelligence`)) as IntelligenceResponse;
-    for (const [step, record] of Object.entries(intelligence.steps)) {
-      if (!seenSteps.has(step)) {
-        seenSteps.add(step);
-        progress(
-          `  ${record.outcome === 'done' ? 'done' : record.outcome}: ${stepLabels[step] ?? step} (${record.durationMs} ms)`,
-        );
-      }
+    // Status changes and finished analysis steps, merged in the order they happened.
+    const events = [
+      ...meeting.timeline.map((change, index) => ({
+        key: `status:${index}`,
+        at: change.at,
+        line: progressLabels[change.status] ?? change.status,
+      })),
+      ...Object.entries(intelligence.steps).map(([step, record]) => ({
+        key: `step:${step}`,
+        at: record.finishedAt,
+        line: `  ${record.outcome}: ${stepLabels[step] ?? step} (${record.durationMs} ms)`,
+      })),
+    ].sort((left, right) => Date.parse(left.at) - Date.parse(right.at));
+    for (const event of events.filter((candidate) => !shown.has(candidate.key))) {
+      shown.add(event.key);
+      progress(event.line);
     }
     if (
       intelligence.status === 'analysed' ||
@@ -131,7 +135,7 @@ interface IntelligenceResponse {
   metrics: unknown;
   qualification: unknown;
   followUpEmail: { subject: string; body: string } | null;
-  steps: Record<string, { outcome: string; durationMs: number }>;
+  steps: Record<string, { outcome: string; durationMs: number; finishedAt: string }>;
   temporalWebUrl: string;
 }
 
