@@ -182,7 +182,6 @@ function rationale(fields: TCallAnalysis['qualification']['fields'], score: numb
 }
 
 function followUpEmail(fields: TCallAnalysis['qualification']['fields']): TCallAnalysis['followUpEmail'] {
-  const pain = fields.identifiedPain.evidence[0];
   const nextStep = fields.decisionProcess.evidence[0];
   const points = meddpiccFields
     .filter((field) => field !== 'decisionProcess')
@@ -205,10 +204,18 @@ function followUpEmail(fields: TCallAnalysis['qualification']['fields']): TCallA
     '',
     'Best regards',
   ];
-  const subject =
-    pain === undefined ? 'Following up on our call' : `Following up on our call: ${pain.quote.slice(0, 120)}`;
+  // A subject names the topics, not a quote: spoken words make a poor subject line.
+  const topics = meddpiccFields
+    .filter((field) => fields[field].status !== 'unknown')
+    .map((field) => fieldRules[field].label.toLowerCase())
+    .slice(0, 3);
+  const subject = topics.length === 0 ? 'Following up on our call' : `Following up on our call: ${joinWithAnd(topics)}`;
 
   return { subject, body: lines.join('\n').slice(0, 5000) };
+}
+
+function joinWithAnd(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`;
 }
 
 function conversationPatterns(utterances: readonly PromptUtterance[]): TCallAnalysis['conversationPatterns'] {
