@@ -72,10 +72,11 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
   setHandler(cancelMeetingSignal, () => {
     cancelRequested = true;
   });
-  setHandler(botStatusChangedSignal, (change) => {
-    if (state.botId !== undefined && change.botId !== state.botId) {
-      return;
-    }
+  // A change that arrives before Recall.ai returns the bot id cannot be matched to this meeting's bot yet,
+  // so it is held and applied once the id is known. Runs started before this patch applied any bot's change.
+  const holdsEarlyChanges = patched('hold-bot-status-until-bot-id');
+  const earlyChanges: BotStatusChange[] = [];
+  const applyBotStatus = (change: BotStatusChange) => {
     if (change.code === 'fatal') {
       botFatal = change;
       return;
@@ -87,6 +88,16 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
     if (next !== undefined) {
       state.status = advanceStatus(state.status, next);
     }
+  };
+  setHandler(botStatusChangedSignal, (change) => {
+    if (state.botId === undefined && holdsEarlyChanges) {
+      earlyChanges.push(change);
+      return;
+    }
+    if (state.botId !== undefined && change.botId !== state.botId) {
+      return;
+    }
+    applyBotStatus(change);
   });
 
   const plan = await loadMeetingPlan(input.meetingId);
@@ -110,6 +121,7 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
   });
   state.botId = botId;
   state.status = advanceStatus(state.status, 'bot_joining');
+  earlyChanges.filter((change) => change.botId === botId).forEach(applyBotStatus);
   await recordBot({ meetingId: plan.meetingId, botId });
   let persisted = await persistStatus(state, 'scheduled');
 
