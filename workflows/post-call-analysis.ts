@@ -4,6 +4,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -65,10 +66,14 @@ export async function postCallAnalysis(input: PostCallAnalysisInput): Promise<An
     },
   };
   let audioCompletion: AudioIntelligenceCompleted | undefined;
+  // Every completed transcript id is kept, because the webhook may arrive before submitAudioIntelligence
+  // returns this call's id and a stray completion for another id may arrive first.
+  const completedAudioTranscriptIds = new Set<string>();
 
   setHandler(analysisStateQuery, () => state);
   setHandler(audioIntelligenceCompletedSignal, (completion) => {
     audioCompletion ??= completion;
+    completedAudioTranscriptIds.add(completion.audioTranscriptId);
   });
 
   upsertSearchAttributes([{ key: analysisStatusKey, value: 'running' }]);
@@ -85,8 +90,16 @@ export async function postCallAnalysis(input: PostCallAnalysisInput): Promise<An
         const { audioTranscriptId } = await models.submitAudioIntelligence({ meetingId });
         const timeoutMinutes = input.audioIntelligenceTimeoutMinutes ?? 30;
         // The webhook normally ends this wait; without it the result is fetched anyway, so a lost
-        // delivery delays the analysis but never blocks it.
-        await condition(() => audioCompletion?.audioTranscriptId === audioTranscriptId, timeoutMinutes * 60_000);
+        // delivery delays the analysis but never blocks it. Runs started before this patch kept only the
+        // first completion, so a stray completion for another transcript made them wait out the timeout.
+        const matchesAnyCompletion = patched('audio-completion-by-transcript-id');
+        await condition(
+          () =>
+            matchesAnyCompletion
+              ? completedAudioTranscriptIds.has(audioTranscriptId)
+              : audioCompletion?.audioTranscriptId === audioTranscriptId,
+          timeoutMinutes * 60_000,
+        );
         const stored = await models.storeAudioIntelligence({ meetingId, audioTranscriptId });
         if (stored.status !== 'completed') {
           throw ApplicationFailure.nonRetryable('Audio intelligence did not complete', `audio_${stored.status}`);
