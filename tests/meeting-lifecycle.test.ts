@@ -364,6 +364,14 @@ describe('meeting lifecycle', () => {
       expect((await handle.describe()).status.name).toBe('COMPLETED');
 
       const childDescription = await analysisOf(meetingId).describe();
+      // The Java test server (1.31.0) kept a TERMINATE child running too, so the policy is also read
+      // from the parent's history, where an operator sees it.
+      const childStart = (await handle.fetchHistory()).events?.find(
+        (event) => event.startChildWorkflowExecutionInitiatedEventAttributes,
+      )?.startChildWorkflowExecutionInitiatedEventAttributes;
+
+      expect(childStart?.workflowId).toBe(`analysis-${meetingId}`);
+      expect(childStart?.parentClosePolicy).toBe(temporal.api.enums.v1.ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON);
 
       expect(childDescription.status.name).toBe('RUNNING');
       expect(childDescription.parentExecution?.workflowId).toBe(scenario.workflowId);
