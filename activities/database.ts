@@ -42,7 +42,10 @@ export function createDatabaseActivities({ prisma }: { prisma: PrismaClient }): 
       };
     },
 
-    async recordMeetingStatus({ meetingId, status, failure }) {
+    async recordMeetingStatus({ meetingId, status, failure, passedThrough = [] }) {
+      for (const reached of passedThrough) {
+        await changeMeetingStatus(prisma, meetingId, reached);
+      }
       await changeMeetingStatus(prisma, meetingId, status, failure);
     },
 

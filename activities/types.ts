@@ -17,6 +17,8 @@ export interface MeetingActivities {
   recordMeetingStatus(input: {
     meetingId: string;
     status: MeetingStatus;
+    /** Earlier statuses reached since the last write, oldest first; each gets its timeline row before `status`. */
+    passedThrough?: MeetingStatus[];
     failure?: { code: string; message: string };
   }): Promise<void>;
   recordBot(input: { meetingId: string; botId: string }): Promise<void>;

@@ -69,6 +69,20 @@ describe('main job', () => {
     expect(evidence.length).toBeGreaterThan(0);
     expectGrounded(evidence, transcript.utterances);
     expect(result.temporalWebUrl).toContain(encodeURIComponent(`MeetingId="${result.meetingId}"`));
+    const { body } = await stack.request('GET', `/api/meetings/${result.meetingId}`, {
+      principal: { userId: 'user_demo_rep', organizationId: 'org_demo', role: 'rep' },
+    });
+    const timeline = (body as { meeting: { timeline: Array<{ status: string }> } }).meeting.timeline;
+    expect(timeline.map((entry) => entry.status)).toEqual([
+      'bot_joining',
+      'in_waiting_room',
+      'in_call',
+      'recording',
+      'call_ended',
+      'transcript_stored',
+      'analysing',
+      'analysed',
+    ]);
   });
 
   test.each(['0002f70f7386445b', '004860b1ab2e4c88', '0091a706bc604188'])(

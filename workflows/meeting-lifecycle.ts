@@ -38,6 +38,8 @@ export interface MeetingState {
   botDone: boolean;
   failure?: { code: string; message: string };
   analysisWorkflowId?: string;
+  /** Statuses reached since the last database write, oldest first, so the timeline shows every stage. */
+  unrecordedStatuses: MeetingStatus[];
 }
 
 export const botStatusChangedSignal = defineSignal<[BotStatusChange]>('botStatusChanged');
@@ -64,7 +66,12 @@ const maximumCallDuration = '12 hours';
 
 /** Meeting lifecycle: wait for the join time, send the bot, follow it through the call, store the transcript. */
 export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<MeetingState> {
-  const state: MeetingState = { meetingId: input.meetingId, status: 'scheduled', botDone: false };
+  const state: MeetingState = {
+    meetingId: input.meetingId,
+    status: 'scheduled',
+    botDone: false,
+    unrecordedStatuses: [],
+  };
   let cancelRequested = false;
   let botFatal: BotStatusChange | undefined;
 
@@ -86,7 +93,7 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
     }
     const next = statusForBotCode(change.code);
     if (next !== undefined) {
-      state.status = advanceStatus(state.status, next);
+      moveForward(state, next);
     }
   };
   setHandler(botStatusChangedSignal, (change) => {
@@ -120,7 +127,7 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
     idempotencyKey: `${workflowInfo().workflowId}:create-bot`,
   });
   state.botId = botId;
-  state.status = advanceStatus(state.status, 'bot_joining');
+  moveForward(state, 'bot_joining');
   earlyChanges.filter((change) => change.botId === botId).forEach(applyBotStatus);
   await recordBot({ meetingId: plan.meetingId, botId });
   let persisted = await persistStatus(state, 'scheduled');
@@ -174,7 +181,7 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
 
   persisted = await persistStatus(state, persisted);
   await recall.storeBotTranscript({ meetingId: plan.meetingId, botId });
-  state.status = 'transcript_stored';
+  moveForward(state, 'transcript_stored');
   persisted = await persistStatus(state, persisted);
 
   // The analysis outlives this workflow: ABANDON keeps it running after the meeting workflow completes.
@@ -197,13 +204,23 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
   return state;
 }
 
+function moveForward(state: MeetingState, proposed: MeetingStatus): void {
+  const next = advanceStatus(state.status, proposed);
+  if (next !== state.status) {
+    state.status = next;
+    state.unrecordedStatuses.push(next);
+  }
+}
+
 /** Writes the current status if it changed; returns the status written, which a signal may already have overtaken. */
 async function persistStatus(state: MeetingState, persisted: MeetingStatus): Promise<MeetingStatus> {
   const status = state.status;
   if (status === persisted) {
     return persisted;
   }
-  await recordMeetingStatus({ meetingId: state.meetingId, status });
+  // Signals can move the meeting through several stages during one write; each still gets its timeline row.
+  const passedThrough = state.unrecordedStatuses.splice(0).filter((reached) => reached !== status);
+  await recordMeetingStatus({ meetingId: state.meetingId, status, passedThrough });
   // Runs started before this patch returned the newer status as written, skipping its row; they replay that way.
   const written = patched(recordOvertakenStatusPatch) ? status : state.status;
   upsertSearchAttributes([{ key: meetingStatusKey, value: written }]);
