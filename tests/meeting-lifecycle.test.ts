@@ -3,10 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AnalysisActivities, MeetingActivities, MeetingPlan } from '../activities/types';
-import { searchAttributeDefinitions } from '../lib/search-attributes';
 import {
   botStatusChangedSignal,
   cancelMeetingSignal,
@@ -17,7 +22,7 @@ import {
 } from '../workflows/meeting-lifecycle';
 import { type MeetingStatus, statusRank } from '../workflows/meeting-status';
 import type { postCallAnalysis } from '../workflows/post-call-analysis';
-import { createTimeSkippingEnv } from './support/temporal';
+import { createTimeSkippingEnv, quietBundlerLogger, waitUntil } from './support/temporal';
 
 // The meeting lifecycle workflow on the time-skipping test server, with in-memory fakes of every
 // activity. The fakes keep the rows a rep would see (meeting status, failure code, bots, Sage session),
@@ -87,7 +92,9 @@ class FakeBackend {
   }
 
   botsFor(meetingId: string): Array<BotRow & { botId: string }> {
-    return [...this.bots.entries()].filter(([, bot]) => bot.meetingId === meetingId).map(([botId, bot]) => ({ botId, ...bot }));
+    return [...this.bots.entries()]
+      .filter(([, bot]) => bot.meetingId === meetingId)
+      .map(([botId, bot]) => ({ botId, ...bot }));
   }
 
   /** Lets the post-call analysis held by `holdAnalysis` go on. */
@@ -168,7 +175,6 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   env = await createTimeSkippingEnv();
-  await registerSearchAttributes(env);
 }, 120_000);
 
 afterEach(async () => {
@@ -211,7 +217,10 @@ async function setUp(options: {
   return { backend, meetingId, workflowId: `meeting-${meetingId}`, joinAtMs, taskQueue, worker };
 }
 
-function start(scenario: Scenario, input: Partial<MeetingLifecycleInput> = {}): Promise<WorkflowHandle<typeof meetingLifecycle>> {
+function start(
+  scenario: Scenario,
+  input: Partial<MeetingLifecycleInput> = {},
+): Promise<WorkflowHandle<typeof meetingLifecycle>> {
   return env.client.workflow.start(meetingLifecycle, {
     taskQueue: scenario.taskQueue,
     workflowId: scenario.workflowId,
@@ -557,31 +566,3 @@ describe('meeting lifecycle', () => {
     expect(backend.meeting(meetingId).transcriptStored).toBe(false);
   });
 });
-
-/** Polls `ready` for up to 20 s of real time; activities run asynchronously to signals and queries. */
-async function waitUntil(ready: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error('condition not reached within 20 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/**
- * Registers the search attributes the workflows upsert. The time-skipping server starts without them,
- * and an upsert of an unknown attribute fails every workflow task ("search attribute MeetingStatus is
- * not defined"), which leaves the workflow stuck with queries timing out.
- */
-async function registerSearchAttributes(testEnv: TestWorkflowEnvironment): Promise<void> {
-  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-  await testEnv.connection.operatorService.addSearchAttributes({
-    namespace: testEnv.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(searchAttributeDefinitions.map(({ name }) => [name, keyword])),
-  });
-}
-
-function quietBundlerLogger() {
-  const ignore = () => {};
-
-  return { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: console.error, log: ignore };
-}

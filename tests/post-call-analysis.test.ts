@@ -1,20 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AnalysisActivities, AnalysisStep } from '../activities/types';
 import { ErrorCode } from '../lib/errors';
-import { searchAttributeDefinitions } from '../lib/search-attributes';
 import {
   analysisStateQuery,
   audioIntelligenceCompletedSignal,
   postCallAnalysis,
   type PostCallAnalysisInput,
 } from '../workflows/post-call-analysis';
-import { createTimeSkippingEnv } from './support/temporal';
+import { createTimeSkippingEnv, quietBundlerLogger, waitUntil } from './support/temporal';
 
 // The post-call analysis workflow on the time-skipping test server, with in-memory fakes of its
 // activities. The fakes keep what a rep would see (the analysis row, its failure code, each step's
@@ -116,7 +120,6 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   env = await createTimeSkippingEnv();
-  await registerSearchAttributes(env);
 }, 120_000);
 
 afterEach(async () => {
@@ -127,7 +130,7 @@ interface Scenario {
   backend: FakeAnalysisBackend;
   meetingId: string;
   worker: Worker;
-  start(input?: Partial<PostCallAnalysisInput>): Promise<WorkflowHandle<typeof postCallAnalysis>>;
+  start: (input?: Partial<PostCallAnalysisInput>) => Promise<WorkflowHandle<typeof postCallAnalysis>>;
 }
 
 async function setUp(options: ConstructorParameters<typeof FakeAnalysisBackend>[0] = {}): Promise<Scenario> {
@@ -278,7 +281,10 @@ describe('post-call analysis', () => {
       const handle = await start();
       await waitUntil(() => backend.analyses.get(meetingId)?.audioTranscriptId !== undefined);
       const audioTranscriptId = backend.analysis(meetingId).audioTranscriptId!;
-      await handle.signal(audioIntelligenceCompletedSignal, { audioTranscriptId: 'audio-of-another-call', status: 'completed' });
+      await handle.signal(audioIntelligenceCompletedSignal, {
+        audioTranscriptId: 'audio-of-another-call',
+        status: 'completed',
+      });
       // Real time for the workflow to act on the stray completion if it wrongly would.
       await new Promise((resolve) => setTimeout(resolve, 500));
       const waiting = await handle.query(analysisStateQuery);
@@ -297,31 +303,3 @@ describe('post-call analysis', () => {
     expect(backend.analysis(meetingId).audioIntelligenceStored).toBe(true);
   });
 });
-
-/** Polls `ready` for up to 20 s of real time; activities run asynchronously to signals and queries. */
-async function waitUntil(ready: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error('condition not reached within 20 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/**
- * Registers the search attributes the workflows upsert. The time-skipping server starts without them,
- * and an upsert of an unknown attribute fails every workflow task ("search attribute AnalysisStatus is
- * not defined"), which leaves the workflow stuck with queries timing out.
- */
-async function registerSearchAttributes(testEnv: TestWorkflowEnvironment): Promise<void> {
-  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-  await testEnv.connection.operatorService.addSearchAttributes({
-    namespace: testEnv.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(searchAttributeDefinitions.map(({ name }) => [name, keyword])),
-  });
-}
-
-function quietBundlerLogger() {
-  const ignore = () => {};
-
-  return { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: console.error, log: ignore };
-}

@@ -1,3 +1,4 @@
+import proto from '@temporalio/proto';
 import { type EphemeralServerExecutable, TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli, findTestServer } from '../../lib/temporal-binaries';
 import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../../lib/search-attributes';
@@ -6,6 +7,7 @@ import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } 
 // (or TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH) and otherwise lets the SDK download its own, which
 // works only where the SDK's download host is reachable.
 
+const { temporal } = proto;
 const productSearchAttributes = [meetingIdKey, organizationIdKey, meetingStatusKey, analysisStatusKey];
 
 /** Starts a Temporal CLI dev server on 127.0.0.1 with the product's search attributes registered. */
@@ -25,9 +27,38 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const testServerPath = await findTestServer();
 
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: executableFor(testServerPath) },
   });
+  // The time-skipping server starts without custom search attributes, and an upsert of an unknown one
+  // fails every workflow task ("search attribute MeetingStatus is not defined").
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      productSearchAttributes.map((key) => [
+        key.name,
+        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
+  });
+
+  return env;
+}
+
+/** Polls `ready` for up to 20 s of real time; activities run asynchronously to signals and queries. */
+export async function waitUntil(ready: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A bundler logger that prints only errors. */
+export function quietBundlerLogger() {
+  const ignore = () => {};
+
+  return { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: console.error, log: ignore };
 }
 
 function executableFor(path: string | undefined): EphemeralServerExecutable | undefined {
