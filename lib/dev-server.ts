@@ -91,6 +91,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...searchAttributeDefinitions.flatMap(({ name, cliType }) => ['--search-attribute', `${name}=${cliType}`]),
   ];
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  stopWithParent(child.pid);
   const outputTail: string[] = [];
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
@@ -118,6 +119,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
 
   return { address, webUrl: `http://${ip}:${options.uiPort}`, pid: child.pid ?? -1, stop };
+}
+
+/**
+ * Starts a small shell watchdog that ends the server when this process dies without calling stop() (a crash,
+ * SIGKILL, a test runner killing its worker), so no dev server outlives the process that started it.
+ */
+function stopWithParent(serverPid: number | undefined): void {
+  if (serverPid === undefined) {
+    return;
+  }
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${serverPid} 2>/dev/null; do sleep 1; done; kill -TERM ${serverPid} 2>/dev/null`;
+  spawn('/bin/sh', ['-c', script], { stdio: 'ignore', detached: true }).unref();
 }
 
 /** Returns `count` distinct TCP ports that were free on 127.0.0.1 when checked. */
