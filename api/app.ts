@@ -32,7 +32,10 @@ const apiBodyLimit = '100kb';
 
 export function createApp(deps: AppDependencies): Express {
   const { logger } = deps;
-  const limits = deps.rateLimits ?? { apiPerMinute: 300, webhookPerMinute: 600 };
+  const limits = deps.rateLimits ?? {
+    apiPerMinute: deps.config.RATE_LIMIT_API_PER_MINUTE,
+    webhookPerMinute: deps.config.RATE_LIMIT_WEBHOOK_PER_MINUTE,
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

@@ -55,6 +55,9 @@ export const ZConfigSchema = z.object({
   GEMINI_BASE_URL: optionalString,
   GEMINI_EMBEDDING_MODEL: z.string().default('gemini-embedding-001'),
 
+  // Webhook senders are machines retrying on 429, so their per-sender limit is the tighter one.
+  RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().positive().default(300),
+  RATE_LIMIT_WEBHOOK_PER_MINUTE: z.coerce.number().int().positive().default(120),
   BOT_JOIN_TIMEOUT_MINUTES: z.coerce.number().positive().default(15),
   AUDIO_INTELLIGENCE_TIMEOUT_MINUTES: z.coerce.number().positive().default(30),
   DEFAULT_TRANSCRIPT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
