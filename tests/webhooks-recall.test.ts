@@ -77,7 +77,7 @@ function statusEvent(botId: string, code: string, subCode: string | null = null)
   });
 }
 
-/** Reads the bot status signals recorded in a meeting workflow's history, decoding their JSON payloads. */
+/** Reads the bot status signals recorded in a meeting workflow's history, decrypting and parsing their payloads. */
 async function botSignals(meetingId: string): Promise<BotSignal[]> {
   const history = await stack.temporal.workflow.getHandle(meetingWorkflowId(meetingId)).fetchHistory();
   const signals: BotSignal[] = [];
@@ -86,8 +86,9 @@ async function botSignals(meetingId: string): Promise<BotSignal[]> {
     if (signaled?.signalName !== 'botStatusChanged') {
       continue;
     }
-    const payload = signaled.input?.payloads?.[0]?.data;
-    signals.push(JSON.parse(Buffer.from(payload ?? []).toString('utf8')) as BotSignal);
+    // Payloads are stored encrypted; the stack's codec turns them back into JSON.
+    const [payload] = await stack.payloadCodec.decode(signaled.input?.payloads ?? []);
+    signals.push(JSON.parse(Buffer.from(payload?.data ?? []).toString('utf8')) as BotSignal);
   }
 
   return signals;
