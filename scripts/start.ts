@@ -104,7 +104,7 @@ async function main(): Promise<number> {
       return 0;
     }
     progress(`\nSales Blitz is running. API ${stack.apiUrl}, Temporal Web ${stack.config.TEMPORAL_WEB_URL}.`);
-    progress(`Mint a token: npm run token -- --user ${DEMO_REP_USER_ID} --org ${DEMO_ORGANIZATION_ID} --role rep`);
+    progress(`Mint a token: npm run -s token -- --user ${DEMO_REP_USER_ID} --org ${DEMO_ORGANIZATION_ID} --role rep`);
     progress('Press Ctrl-C to stop.');
     await new Promise<never>(() => undefined);
     return 0;
