@@ -10,7 +10,7 @@ import { requireAuth, type TokenVerifier } from './auth';
 import { codecRoutes } from './codec';
 import { errorHandler, notFoundHandler } from './errors';
 import { meetingRoutes } from './meetings';
-import { apiRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
+import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
 import { webhookRoutes } from './webhooks';
 
 // The Express application: headers and limits first, then webhooks (raw bodies, their own verification),
@@ -40,6 +40,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(securityHeaders());
+  app.use(baselineRateLimit(Math.max(1200, 4 * (limits.apiPerMinute + limits.webhookPerMinute))));
   app.use((request, response, next) => {
     const requestId = randomUUID();
     const startedAt = process.hrtime.bigint();

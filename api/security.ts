@@ -80,3 +80,18 @@ export function webhookRateLimit(provider: string, perMinute: number) {
     message: limitExceeded(`More than ${perMinute} ${provider} webhooks a minute from this address`),
   });
 }
+
+/**
+ * Per sender address on every route, health checks included: a ceiling far above the per-user and per-provider
+ * limits, so it stops only a flood that those limits do not see.
+ */
+export function baselineRateLimit(perMinute: number) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (request: Request) => ipKeyGenerator(request.ip ?? 'unknown'),
+    message: limitExceeded(`More than ${perMinute} requests a minute from this address`),
+  });
+}

@@ -123,7 +123,8 @@ export async function runMainJob(options: {
         `The meeting did not finish in time (last status ${intelligence.meetingStatus}); see ${created.temporalWebUrl}`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 150));
+    // Two requests a poll every 400 ms stay within the API's default of 300 requests a minute per user.
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 400));
   }
 }
 
@@ -139,16 +140,25 @@ interface IntelligenceResponse {
   temporalWebUrl: string;
 }
 
+/** Calls the API as the rep; a 429 is waited out (Retry-After, at most 5 times) as any API client should. */
 function apiClient(baseUrl: string, token: string) {
   return async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let response: Response;
+    for (let attempt = 1; ; attempt++) {
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (response.status !== 429 || attempt === 5) {
+        break;
+      }
+      const retryAfterSeconds = Number(response.headers.get('retry-after') ?? '1');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, retryAfterSeconds) * 1000));
+    }
     const payload = (await response.json()) as { error?: { code: string; message: string } };
     if (!response.ok) {
       throw new Error(`${method} ${path} failed with ${response.status}: ${payload.error?.message ?? 'no message'}`);

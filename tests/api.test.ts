@@ -525,3 +525,29 @@ describe('identity provider tokens and rate limits', () => {
     expectError(overLimit, 429, 'rate_limited');
   });
 });
+
+describe('baseline rate limit', () => {
+  test('every route answers 429 past the ceiling', async () => {
+    const { default: express } = await import('express');
+    const { baselineRateLimit } = await import('../api/security');
+    const app = express();
+    app.use(baselineRateLimit(5));
+    app.get('/healthz', (_request, response) => {
+      response.json({ status: 'ok' });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+
+    try {
+      const statuses: number[] = [];
+      for (let index = 0; index < 6; index++) {
+        statuses.push((await fetch(`http://127.0.0.1:${port}/healthz`)).status);
+      }
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses[5]).toBe(429);
+    } finally {
+      server.close();
+    }
+  });
+});
