@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import type { AnalysisActivities, MeetingActivities, MeetingPlan } from '../activities/types';
 import {
   botStatusChangedSignal,
@@ -22,14 +14,13 @@ import {
 } from '../workflows/meeting-lifecycle';
 import { type MeetingStatus, statusRank } from '../workflows/meeting-status';
 import type { postCallAnalysis } from '../workflows/post-call-analysis';
-import { createTimeSkippingEnv, quietBundlerLogger, waitUntil } from './support/temporal';
+import { useTimeSkippingServerPerTest, waitUntil } from './support/temporal';
 
 // The meeting lifecycle workflow on the time-skipping test server, with in-memory fakes of every
 // activity. The fakes keep the rows a rep would see (meeting status, failure code, bots, Sage session),
 // so each test asserts on those rows rather than on the order of activity calls.
 // Run `npm run temporal:setup` first: the test server binary comes from there.
 
-const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 const minuteMs = 60_000;
 const hourMs = 60 * minuteMs;
 
@@ -163,23 +154,7 @@ class FakeBackend {
   }
 }
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-// Each test gets its own test server because time skipping is global to a server.
-// NOTE: sharing one Java test server (1.31.0) across tests, the second test that waited on a skipped
-// timer stalled in real time. The cause was not found; a fresh server per test costs about 0.5 s.
-beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger() });
-}, 120_000);
-
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-}, 120_000);
-
-afterEach(async () => {
-  await env?.teardown();
-});
+const server = useTimeSkippingServerPerTest();
 
 interface Scenario {
   backend: FakeBackend;
@@ -198,7 +173,7 @@ async function setUp(options: {
 }): Promise<Scenario> {
   const backend = new FakeBackend({ holdAnalysis: options.holdAnalysis });
   const meetingId = randomUUID();
-  const joinAtMs = (await env.currentTimeMs()) + (options.joinInMs ?? 0);
+  const joinAtMs = (await server.env().currentTimeMs()) + (options.joinInMs ?? 0);
   backend.addMeeting({
     meetingId,
     organizationId: 'org-1',
@@ -208,9 +183,9 @@ async function setUp(options: {
   });
   const taskQueue = `meeting-lifecycle-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: server.env().nativeConnection,
     taskQueue,
-    workflowBundle,
+    workflowBundle: server.workflowBundle(),
     activities: backend.activities(),
   });
 
@@ -221,7 +196,7 @@ function start(
   scenario: Scenario,
   input: Partial<MeetingLifecycleInput> = {},
 ): Promise<WorkflowHandle<typeof meetingLifecycle>> {
-  return env.client.workflow.start(meetingLifecycle, {
+  return server.env().client.workflow.start(meetingLifecycle, {
     taskQueue: scenario.taskQueue,
     workflowId: scenario.workflowId,
     args: [{ meetingId: scenario.meetingId, organizationId: 'org-1', ...input }],
@@ -255,7 +230,7 @@ async function runCallToEnd(handle: WorkflowHandle<typeof meetingLifecycle>): Pr
 }
 
 function analysisOf(meetingId: string): WorkflowHandle<typeof postCallAnalysis> {
-  return env.client.workflow.getHandle<typeof postCallAnalysis>(`analysis-${meetingId}`);
+  return server.env().client.workflow.getHandle<typeof postCallAnalysis>(`analysis-${meetingId}`);
 }
 
 async function failureOf(result: Promise<unknown>): Promise<ApplicationFailure> {
@@ -292,7 +267,7 @@ describe('meeting lifecycle', () => {
       expect(stillWaiting.botId).toBeUndefined();
       expect(backend.botsFor(meetingId)).toHaveLength(0);
 
-      await env.sleep(3 * hourMs);
+      await server.env().sleep(3 * hourMs);
       const joining = await waitForState(handle, (state) => state.botId !== undefined);
 
       expect(joining.status).toBe('bot_joining');
@@ -431,7 +406,7 @@ describe('meeting lifecycle', () => {
       await waitForState(handle, () => true);
       // One signal before this meeting's bot exists, the rest after it joined.
       await handle.signal(botStatusChangedSignal, { botId: 'bot-of-another-meeting', code: 'in_call_recording' });
-      await env.sleep(hourMs);
+      await server.env().sleep(hourMs);
       const { botId } = await waitForState(handle, (state) => state.botId !== undefined);
       await handle.signal(botStatusChangedSignal, { botId: botId!, code: 'in_call_recording' });
       await waitForState(handle, (state) => state.status === 'recording');

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import type { AnalysisActivities, AnalysisStep } from '../activities/types';
 import { ErrorCode } from '../lib/errors';
 import {
@@ -18,14 +10,13 @@ import {
   postCallAnalysis,
   type PostCallAnalysisInput,
 } from '../workflows/post-call-analysis';
-import { createTimeSkippingEnv, quietBundlerLogger, waitUntil } from './support/temporal';
+import { useTimeSkippingServerPerTest, waitUntil } from './support/temporal';
 
 // The post-call analysis workflow on the time-skipping test server, with in-memory fakes of its
 // activities. The fakes keep what a rep would see (the analysis row, its failure code, each step's
 // recorded outcome), so tests assert on those rows and on the workflow's state query.
 // Run `npm run temporal:setup` first: the test server binary comes from there.
 
-const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 const minuteMs = 60_000;
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -108,23 +99,7 @@ class FakeAnalysisBackend {
   }
 }
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-// Each test gets its own test server because time skipping is global to a server.
-// NOTE: sharing one Java test server (1.31.0) across tests, the second test that waited on a skipped
-// timer stalled in real time. The cause was not found; a fresh server per test costs about 0.5 s.
-beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger() });
-}, 120_000);
-
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-}, 120_000);
-
-afterEach(async () => {
-  await env?.teardown();
-});
+const server = useTimeSkippingServerPerTest();
 
 interface Scenario {
   backend: FakeAnalysisBackend;
@@ -138,13 +113,13 @@ async function setUp(options: ConstructorParameters<typeof FakeAnalysisBackend>[
   const meetingId = randomUUID();
   const taskQueue = `post-call-analysis-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: server.env().nativeConnection,
     taskQueue,
-    workflowBundle,
+    workflowBundle: server.workflowBundle(),
     activities: backend.activities(),
   });
   const start = (input: Partial<PostCallAnalysisInput> = {}) =>
-    env.client.workflow.start(postCallAnalysis, {
+    server.env().client.workflow.start(postCallAnalysis, {
       taskQueue,
       workflowId: `analysis-${meetingId}`,
       args: [{ meetingId, organizationId: 'org-1', ...input }],
