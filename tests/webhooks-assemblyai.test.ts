@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_ORGANIZATION_ID, DEMO_PROSPECT_ID, DEMO_REP_USER_ID } from '../prisma/seed';
 import { analysisWorkflowId } from '../workflows/post-call-analysis';
 import { startTestStack, type TestStack } from './support/stack';
+import { waitFor } from './support/wait';
 
 // AssemblyAI completion webhooks against the real app, database and Temporal. The sandbox delays its own
 // completion by 30 seconds, so the analysis workflow is still waiting when the test delivers one.
@@ -25,25 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function waitFor<T>(
-  read: () => Promise<T>,
-  isDone: (value: T) => boolean,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (isDone(value)) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(value)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Plays a short call through the sandbox and waits until the analysis has submitted its audio to AssemblyAI. */
 async function playCallUntilAudioSubmitted(): Promise<{ meetingId: string; audioTranscriptId: string }> {

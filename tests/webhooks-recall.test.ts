@@ -4,6 +4,7 @@ import { signWebhook } from '../lib/standard-webhooks';
 import { DEMO_ORGANIZATION_ID, DEMO_REP_USER_ID } from '../prisma/seed';
 import { meetingWorkflowId } from '../workflows/meeting-lifecycle';
 import { startTestStack, type TestStack } from './support/stack';
+import { waitFor } from './support/wait';
 
 // Recall.ai bot status webhooks against the real app, database and Temporal. Each meeting's bot never
 // joins in the sandbox, so its workflow keeps waiting for status changes and every signal a webhook sends
@@ -92,25 +93,6 @@ async function botSignals(meetingId: string): Promise<BotSignal[]> {
   }
 
   return signals;
-}
-
-async function waitFor<T>(
-  read: () => Promise<T>,
-  isDone: (value: T) => boolean,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (isDone(value)) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(value)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
