@@ -111,7 +111,7 @@ export default defineConfig([
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'import/no-cycle': ['error', { ignoreExternal: true }],
-      // Express tells error middleware apart by its four parameters, so `_next` has to stay even when unused.
+      // Express recognises error middleware by its four parameters, so `_next` has to stay even when unused.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },

@@ -29,7 +29,7 @@ export function createAssemblyAiActivities(
     async submitAudioIntelligence({ meetingId }) {
       // Look-up first: AssemblyAI takes no idempotency key, so a job already recorded is reused.
       // NOTE: a worker lost after AssemblyAI accepted the job but before the id below is stored submits a
-      // second job on retry; the first one's webhook is then rejected as unknown.
+      // second job on retry. The first job's webhook is then rejected as unknown.
       const existing = await prisma.callIntelligence.findUniqueOrThrow({
         where: { meetingId },
         select: { audioTranscriptId: true, meeting: { select: { botId: true } } },
@@ -48,7 +48,7 @@ export function createAssemblyAiActivities(
       }
 
       // NOTE: the assemblyai SDK (4.41) turns every HTTP error into a plain Error without its status, so
-      // a rejection cannot be distinguished from an outage here; all are left to the retry policy.
+      // a rejection cannot be distinguished from an outage here. All of them are left to the retry policy.
       const submitted = await assembly.transcripts
         .submit({
           audio_url: audioUrl,

@@ -114,7 +114,7 @@ export function createRecallActivities({
 }): RecallActivities {
   return {
     async createBot({ meetingId, organizationId, meetingUrl, botName, idempotencyKey }) {
-      // Look-up first: a bot already recorded for this meeting is reused; the idempotency key covers the
+      // Look-up first: a bot already recorded for this meeting is reused. The idempotency key covers the
       // window between Recall creating the bot and this activity recording it.
       const meeting = await prisma.meeting.findUnique({ where: { id: meetingId }, select: { botId: true } });
       if (meeting?.botId) {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { AppError, ErrorCode, type TErrorCode } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
-// The one place that turns errors into HTTP answers: `{ error: { code, message } }`. A 5xx hides its
+// The one place that turns errors into HTTP responses: `{ error: { code, message } }`. A 5xx hides its
 // cause from the caller and logs it with the request id instead.
 
 export function sendError(response: Response, status: number, code: TErrorCode, message: string): void {

@@ -12,9 +12,9 @@ import { botStatusChangedSignal, meetingWorkflowId } from '../workflows/meeting-
 import { analysisWorkflowId, audioIntelligenceCompletedSignal } from '../workflows/post-call-analysis';
 import { webhookRateLimit } from './security';
 
-// Provider webhooks. Each handler verifies the delivery over its raw bytes first, trusts only ids it can
-// find in the database, records the provider's event id once (a repeat gets 200 and goes no
-// further), and hands the event to the waiting workflow as a signal. Nothing here starts new work.
+// Provider webhooks. Each handler first verifies the delivery over its raw bytes and trusts only ids it
+// can find in the database. It records the provider's event id once, so a repeat gets 200 and goes no
+// further, and hands the event to the waiting workflow as a signal. Nothing here starts new work.
 
 const webhookBodyLimit = '256kb';
 
@@ -91,8 +91,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
 
   router.post('/assemblyai', webhookRateLimit('assemblyai', deps.perMinute), rawBody, async (request, response) => {
     const expected = Buffer.from(deps.secrets.assemblyWebhookSecret);
-    const given = Buffer.from(request.get(deps.config.ASSEMBLYAI_WEBHOOK_HEADER_NAME) ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const presented = Buffer.from(request.get(deps.config.ASSEMBLYAI_WEBHOOK_HEADER_NAME) ?? '');
+    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
       deps.logger.warn({ provider: 'assemblyai' }, 'Webhook rejected');
       throw new AppError(
         ErrorCode.InvalidSignature,

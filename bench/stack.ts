@@ -3,9 +3,9 @@ import type { DevServer } from '../lib/dev-server';
 import { startTestStack } from '../tests/support/stack';
 
 // The whole product for a benchmark, on 127.0.0.1 only, started by the same harness as the end-to-end
-// tests: a Temporal dev server of its own on free ports, a fresh database (a new PostgreSQL database on the
-// test server, or a new PGlite directory), and in this process the sandbox with no artificial delays, the
-// API and one worker. Provider keys are ignored, so nothing leaves the machine.
+// tests. It has a Temporal dev server of its own on free ports and a fresh database: a new PostgreSQL
+// database on the test server, or a new PGlite directory. The sandbox (with no artificial delays), the API
+// and one worker run in this process. Provider keys are ignored, so nothing leaves the machine.
 
 export type BenchDatabase = 'postgres' | 'pglite';
 

@@ -1,5 +1,5 @@
-// The product's one error model. Every refusal carries a stable code; the API maps codes to HTTP
-// statuses in one place, and activities turn provider refusals into non-retryable Temporal failures
+// The product's one error model. Every rejection carries a stable code. The API maps codes to HTTP
+// statuses in one place, and activities turn provider rejections into non-retryable Temporal failures
 // whose `type` is the same code. This module is pure so workflows may import the codes.
 
 export const ErrorCode = {
@@ -52,7 +52,7 @@ const httpStatusByCode: Record<TErrorCode, number> = {
   service_unavailable: 503,
 };
 
-/** A refusal the caller can act on; `message` is shown to users, so it never holds secrets or transcript text. */
+/** A refusal the caller can act on; `message` is shown to users, so it must not contain secrets or transcript text. */
 export class AppError extends Error {
   override readonly name = 'AppError';
 

@@ -133,7 +133,7 @@ describe('main job', () => {
         env: { ...process.env, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, DATA_DIR: stack.config.DATA_DIR },
       });
 
-    // Visibility is eventually consistent: wait until the query sees both closed workflows.
+    // Visibility is eventually consistent, so wait until the query returns both closed workflows.
     await stack.temporal.workflow.getHandle(`analysis-${result.meetingId}`).result();
     const query = `MeetingId = "${result.meetingId}" AND ExecutionStatus != "Running"`;
     for (let attempt = 0; attempt < 50 && (await stack.temporal.workflow.count(query)).count < 2; attempt++) {

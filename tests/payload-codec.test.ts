@@ -13,8 +13,8 @@ import { DEMO_ORGANIZATION_ID } from '../prisma/seed';
 import { runMainJob } from '../scripts/main-job';
 import { startTestStack, testWorkflowBundle, type TestStack } from './support/stack';
 
-// Workflow payloads are encrypted before they reach Temporal; operators decode them through the API's
-// codec endpoint (admins and auditors only), and saved histories are decoded so auditors replay them without a key.
+// Workflow payloads are encrypted before they reach Temporal. Operators decode them through the API's
+// codec endpoint (admins and auditors only). Saved histories are decoded, so auditors replay them without a key.
 
 const fixture = path.resolve(
   __dirname,

@@ -7,7 +7,7 @@ import { runMainJob } from '../scripts/main-job';
 import { startTestStack, type TestStack } from './support/stack';
 
 // Misbehaving providers, injected by the sandbox: outages are retried until the meeting is analysed,
-// webhooks delivered twice or out of order change nothing, and a model answer cut off by max_tokens
+// webhooks delivered twice or out of order change nothing, and a model response cut off by max_tokens
 // fails the analysis with its code instead of storing half a result.
 
 const fixture = path.resolve(

@@ -5,15 +5,15 @@ import { RecallClient } from '../activities/recall';
 import type { TConfig } from '../lib/config';
 
 // Builds the official SDK clients the activities use. A provider whose API key is set is called for
-// real (at its base URL variable, or its public API when that is unset); every other provider is
-// pointed at the local sandbox, which speaks the same HTTP API.
+// real, at its base URL variable or else its public API. Every other provider is pointed at the local
+// sandbox, which speaks the same HTTP API.
 
 export interface ProviderClients {
   recall: RecallClient;
   anthropic: Anthropic;
   assembly: AssemblyAI;
   genai: GoogleGenAI;
-  /** Which providers are the local sandbox rather than the real service. */
+  /** Per provider, true when the client points at the local sandbox rather than the real service. */
   sandboxed: Record<'recall' | 'anthropic' | 'assemblyai' | 'gemini', boolean>;
 }
 

@@ -1,6 +1,6 @@
-// How Recall.ai bot status codes move a meeting forward. Pure, so both the workflow and the API use it.
-// Webhooks arrive late, twice or out of order; ranking the states lets the workflow ignore any event
-// that would move a meeting backwards.
+// Rules for moving a meeting forward on Recall.ai bot status codes, pure so the workflow and the API share
+// them. Webhooks arrive late, twice or out of order, so ranking the states lets the workflow ignore any
+// event that would move a meeting backwards.
 
 export type MeetingStatus =
   | 'scheduled'

@@ -57,7 +57,7 @@ export async function waitUntil(ready: () => boolean): Promise<void> {
   }
 }
 
-/** A bundler logger that prints only errors. */
+/** Returns a bundler logger that prints only errors. */
 export function quietBundlerLogger() {
   const ignore = () => {};
 
@@ -75,7 +75,7 @@ const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.m
  * Registers vitest hooks that bundle the product's workflows once per file and give each test a fresh
  * time-skipping server, because skipped time is global to a server.
  * NOTE: one Java test server (1.31.0) shared across tests stalled in real time on the second test that waited
- * on a skipped timer; the cause was not found, and a fresh server per test costs about 0.5 s.
+ * on a skipped timer. The cause was not found. A fresh server per test costs about 0.5 s.
  */
 export function useTimeSkippingServerPerTest(): {
   env: () => TestWorkflowEnvironment;
