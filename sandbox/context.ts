@@ -22,6 +22,14 @@ export interface RecordedCall {
   utterances: Utterance[];
 }
 
+/** An access token one of the OAuth stand-ins (DocuSign, PandaDoc, Google) issued. */
+export interface IssuedAccessToken {
+  provider: 'docusign' | 'pandadoc' | 'gmail';
+  /** The account the token acts for (email address or account id). */
+  account: string;
+  expiresAtMs: number;
+}
+
 export interface SandboxContext {
   /** The server's own base URL (e.g. http://127.0.0.1:3100), known once it listens. */
   baseUrl: () => string;
@@ -36,6 +44,8 @@ export interface SandboxContext {
   recallWebhookSecret: string;
   scenarios: Map<string, CallScenario>;
   recordings: Map<string, RecordedCall>;
+  /** Access tokens issued by the OAuth stand-ins, by token value; the provider APIs accept only these. */
+  oauthAccessTokens: Map<string, IssuedAccessToken>;
 }
 
 /** Path of a recording's mixed video, which is also the audio the AssemblyAI stand-in recognises. */

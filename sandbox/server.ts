@@ -74,6 +74,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     recallWebhookSecret: options.recallWebhookSecret,
     scenarios: new Map(),
     recordings: new Map(),
+    oauthAccessTokens: new Map(),
   };
 
   const app = express();
