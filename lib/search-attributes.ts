@@ -8,11 +8,23 @@ export const meetingIdKey = defineSearchAttributeKey('MeetingId', SearchAttribut
 export const organizationIdKey = defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD);
 export const meetingStatusKey = defineSearchAttributeKey('MeetingStatus', SearchAttributeType.KEYWORD);
 export const analysisStatusKey = defineSearchAttributeKey('AnalysisStatus', SearchAttributeType.KEYWORD);
+export const proposalIdKey = defineSearchAttributeKey('ProposalId', SearchAttributeType.KEYWORD);
+export const proposalStatusKey = defineSearchAttributeKey('ProposalStatus', SearchAttributeType.KEYWORD);
+export const signatureStatusKey = defineSearchAttributeKey('SignatureStatus', SearchAttributeType.KEYWORD);
+export const campaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
+
+/** Every custom attribute; the dev server, the test servers and compose register all of them. */
+export const productSearchAttributeKeys = [
+  meetingIdKey,
+  organizationIdKey,
+  meetingStatusKey,
+  analysisStatusKey,
+  proposalIdKey,
+  proposalStatusKey,
+  signatureStatusKey,
+  campaignIdKey,
+] as const;
 
 /** Name and type of each attribute, in the `temporal` CLI's spelling (`--search-attribute Name=Type`). */
-export const searchAttributeDefinitions: ReadonlyArray<{ name: string; cliType: 'Keyword' }> = [
-  { name: meetingIdKey.name, cliType: 'Keyword' },
-  { name: organizationIdKey.name, cliType: 'Keyword' },
-  { name: meetingStatusKey.name, cliType: 'Keyword' },
-  { name: analysisStatusKey.name, cliType: 'Keyword' },
-];
+export const searchAttributeDefinitions: ReadonlyArray<{ name: string; cliType: 'Keyword' }> =
+  productSearchAttributeKeys.map((key) => ({ name: key.name, cliType: 'Keyword' }));

@@ -4,14 +4,14 @@ import { type EphemeralServerExecutable, TestWorkflowEnvironment } from '@tempor
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach } from 'vitest';
 import { findTemporalCli, findTestServer } from '../../lib/temporal-binaries';
-import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../../lib/search-attributes';
+import { productSearchAttributeKeys } from '../../lib/search-attributes';
 
 // Test environments on local Temporal servers. Each uses the binary that `npm run temporal:setup` built
 // (or TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH) and otherwise lets the SDK download its own, which
 // works only where the SDK's download host is reachable.
 
 const { temporal } = proto;
-const productSearchAttributes = [meetingIdKey, organizationIdKey, meetingStatusKey, analysisStatusKey];
+const productSearchAttributes = [...productSearchAttributeKeys];
 
 /** Starts a Temporal CLI dev server on 127.0.0.1 with the product's search attributes registered. */
 export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
