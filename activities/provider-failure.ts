@@ -5,7 +5,18 @@ import { ErrorCode } from '../lib/errors';
 // itself is wrong, so retrying cannot help: non-retryable, with the product's error code and the status.
 // Timeouts, rate limits and 5xx are outages: a plain error, left to the activity's retry policy.
 
-export type Provider = 'recall' | 'anthropic' | 'assemblyai' | 'gemini';
+export type Provider =
+  | 'recall'
+  | 'anthropic'
+  | 'assemblyai'
+  | 'gemini'
+  | 'resend'
+  | 'docusign'
+  | 'pandadoc'
+  | 'gmail'
+  | 'oauth'
+  | 'instantly'
+  | 'stripe';
 
 export function isPermanentHttpStatus(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;

@@ -3,7 +3,20 @@ import { z } from 'zod';
 // Faults that tests switch on to see how the product copes with a misbehaving provider, and the journal
 // of provider requests that tests read to prove, for example, that a retried activity created one bot.
 
-export const sandboxProviders = ['recall', 'anthropic', 'assemblyai', 'gemini'] as const;
+export const sandboxProviders = [
+  'recall',
+  'anthropic',
+  'assemblyai',
+  'gemini',
+  'resend',
+  'docusign',
+  'pandadoc',
+  'gmail',
+  'oauth',
+  'instantly',
+  'calcom',
+  'stripe',
+] as const;
 export type TSandboxProvider = (typeof sandboxProviders)[number];
 
 export const faultKinds = [
