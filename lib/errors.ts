@@ -22,6 +22,7 @@ export const ErrorCode = {
   ModelOutputTruncated: 'model_output_truncated',
   BotNeverJoined: 'bot_never_joined',
   BotFailed: 'bot_failed',
+  PlanLimitExceeded: 'plan_limit_exceeded',
   Internal: 'internal_error',
   ServiceUnavailable: 'service_unavailable',
 } as const;
@@ -48,6 +49,8 @@ const httpStatusByCode: Record<TErrorCode, number> = {
   model_output_truncated: 502,
   bot_never_joined: 409,
   bot_failed: 409,
+  // 402 rather than 403: a paid plan (or next month) lifts the refusal; nothing is wrong with the caller's role.
+  plan_limit_exceeded: 402,
   internal_error: 500,
   service_unavailable: 503,
 };
