@@ -1,12 +1,14 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { GoogleGenAI } from '@google/genai';
 import type { AssemblyAI } from 'assemblyai';
+import type { Resend } from 'resend';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import { createAnthropicActivities } from './anthropic';
 import { createAssemblyAiActivities } from './assemblyai';
 import { createDatabaseActivities } from './database';
 import { createGeminiActivities } from './gemini';
 import { createRecallActivities, type RecallClient } from './recall';
+import { createEmailActivities, type EmailActivities } from './resend';
 import type { AnalysisActivities, MeetingActivities } from './types';
 
 /** Clients and settings the worker hands to the activities; real or sandbox clients look the same here. */
@@ -16,13 +18,16 @@ export interface ActivityDependencies {
   anthropic: Anthropic;
   assembly: AssemblyAI;
   genai: GoogleGenAI;
+  resend: Resend;
+  /** Sender address of transactional email. */
+  emailFrom: string;
   anthropicModel: string;
   maxTranscriptCodePoints: number;
   embeddingModel: string;
   assemblyWebhook: { url: string; headerName: string; secret: string };
 }
 
-export type Activities = MeetingActivities & AnalysisActivities;
+export type Activities = MeetingActivities & AnalysisActivities & EmailActivities;
 
 export function createActivities(deps: ActivityDependencies): Activities {
   return {
@@ -43,5 +48,6 @@ export function createActivities(deps: ActivityDependencies): Activities {
       webhookSecret: deps.assemblyWebhook.secret,
     }),
     ...createGeminiActivities({ genai: deps.genai, prisma: deps.prisma, model: deps.embeddingModel }),
+    ...createEmailActivities({ resend: deps.resend, from: deps.emailFrom }),
   };
 }

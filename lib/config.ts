@@ -55,6 +55,10 @@ export const ZConfigSchema = z.object({
   GEMINI_BASE_URL: optionalString,
   GEMINI_EMBEDDING_MODEL: z.string().default('gemini-embedding-001'),
 
+  RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: optionalString,
+  EMAIL_FROM: z.string().default('Sales Blitz <notifications@sales-blitz.example>'),
+
   // Webhook senders are machines retrying on 429, so their per-sender limit is the tighter one.
   RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().positive().default(300),
   RATE_LIMIT_WEBHOOK_PER_MINUTE: z.coerce.number().int().positive().default(120),

@@ -10,6 +10,7 @@ import type { SandboxContext } from './context';
 import { FaultBook, RequestJournal, sandboxProviders, ZFaultRequestSchema } from './faults';
 import { geminiRouter } from './gemini';
 import { recallRouter } from './recall';
+import { ResendOutbox, resendControlRouter, resendRouter } from './resend';
 import { Scheduler } from './scheduler';
 import { defaultWebhookRetryDelaysMs } from './webhook-delivery';
 
@@ -79,15 +80,18 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   const app = express();
   app.disable('x-powered-by');
+  const resendOutbox = new ResendOutbox();
   app.use('/_sandbox', controlRouter(context));
+  app.use('/_sandbox/resend', resendControlRouter(resendOutbox));
   app.use('/recall', recallRouter(context));
   app.use('/anthropic', anthropicRouter(context));
   app.use('/assemblyai', assemblyaiRouter(context));
   app.use('/gemini', geminiRouter(context));
+  app.use('/resend', resendRouter(context, resendOutbox));
   app.use((_req: Request, res: Response) => {
     res
       .status(404)
-      .json({ error: 'Not found: provider stand-ins live under /recall, /anthropic, /assemblyai and /gemini' });
+      .json({ error: 'Not found: each provider stand-in lives under its own path, e.g. /recall or /resend' });
   });
 
   const host = options.host ?? '127.0.0.1';

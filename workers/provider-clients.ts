@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { AssemblyAI } from 'assemblyai';
+import { Resend } from 'resend';
 import { RecallClient } from '../activities/recall';
 import type { TConfig } from '../lib/config';
 
@@ -13,8 +14,9 @@ export interface ProviderClients {
   anthropic: Anthropic;
   assembly: AssemblyAI;
   genai: GoogleGenAI;
+  resend: Resend;
   /** Per provider, true when the client points at the local sandbox rather than the real service. */
-  sandboxed: Record<'recall' | 'anthropic' | 'assemblyai' | 'gemini', boolean>;
+  sandboxed: Record<'recall' | 'anthropic' | 'assemblyai' | 'gemini' | 'resend', boolean>;
 }
 
 const sandboxKey = 'sandbox-key';
@@ -26,6 +28,7 @@ export function createProviderClients(config: TConfig): ProviderClients {
     anthropic: config.ANTHROPIC_API_KEY === undefined,
     assemblyai: config.ASSEMBLYAI_API_KEY === undefined,
     gemini: config.GEMINI_API_KEY === undefined,
+    resend: config.RESEND_API_KEY === undefined,
   };
 
   return {
@@ -59,6 +62,9 @@ export function createProviderClients(config: TConfig): ProviderClients {
         : config.GEMINI_BASE_URL
           ? { httpOptions: { baseUrl: config.GEMINI_BASE_URL } }
           : {}),
+    }),
+    resend: new Resend(config.RESEND_API_KEY ?? sandboxKey, {
+      baseUrl: sandboxed.resend ? `${sandbox}/resend` : (config.RESEND_BASE_URL ?? 'https://api.resend.com'),
     }),
     sandboxed,
   };

@@ -65,6 +65,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     anthropic: clients.anthropic,
     assembly: clients.assembly,
     genai: clients.genai,
+    resend: clients.resend,
+    emailFrom: config.EMAIL_FROM,
     anthropicModel: config.ANTHROPIC_MODEL,
     maxTranscriptCodePoints: config.ANTHROPIC_MAX_TRANSCRIPT_CODE_POINTS,
     embeddingModel: config.GEMINI_EMBEDDING_MODEL,

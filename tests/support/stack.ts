@@ -36,7 +36,13 @@ export function testWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return sharedBundle;
 }
 
-const providerKeyVariables = ['RECALL_API_KEY', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'GEMINI_API_KEY'];
+const providerKeyVariables = [
+  'RECALL_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'ASSEMBLYAI_API_KEY',
+  'GEMINI_API_KEY',
+  'RESEND_API_KEY',
+];
 
 export interface TestStackOptions extends Partial<
   Pick<StackOptions, 'withoutWorker' | 'rateLimits' | 'sandboxOptions'>
