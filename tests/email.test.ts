@@ -40,9 +40,9 @@ async function sentEmails(to?: string): Promise<SentEmail[]> {
 }
 
 function send(message: EmailMessage): Promise<{ emailId: string }> {
-  const { sendEmail } = createEmailActivities({ resend, from });
+  const activities = createEmailActivities({ resend, from });
 
-  return new MockActivityEnvironment().run(sendEmail, message);
+  return new MockActivityEnvironment().run((input: EmailMessage) => activities.sendEmail(input), message);
 }
 
 const reminder: EmailMessage = {
