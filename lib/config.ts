@@ -59,6 +59,26 @@ export const ZConfigSchema = z.object({
   RESEND_BASE_URL: optionalString,
   EMAIL_FROM: z.string().default('Sales Blitz <notifications@sales-blitz.example>'),
 
+  // OAuth connections: token encryption keys (`id:base64key`, first one encrypting) and, per provider, the
+  // app's client credentials. A provider without both credentials uses its sandbox stand-in.
+  OAUTH_TOKEN_KEYS: optionalString,
+  DOCUSIGN_CLIENT_ID: optionalString,
+  DOCUSIGN_CLIENT_SECRET: optionalString,
+  /** DocuSign's account server: https://account-d.docusign.com (developer) or https://account.docusign.com. */
+  DOCUSIGN_OAUTH_BASE_URL: z.string().url().default('https://account-d.docusign.com'),
+  PANDADOC_CLIENT_ID: optionalString,
+  PANDADOC_CLIENT_SECRET: optionalString,
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+
+  // Stripe: the real API when the secret key is set, otherwise the sandbox. Price ids map to plans in
+  // lib/billing/plans.ts; the defaults are the sandbox's own prices.
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_PRICE_PRO: optionalString,
+  STRIPE_PRICE_ENTERPRISE: optionalString,
+  BILLING_GRACE_DAYS: z.coerce.number().positive().default(7),
+
   // Webhook senders are machines retrying on 429, so their per-sender limit is the tighter one.
   RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().positive().default(300),
   RATE_LIMIT_WEBHOOK_PER_MINUTE: z.coerce.number().int().positive().default(120),

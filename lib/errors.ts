@@ -23,6 +23,8 @@ export const ErrorCode = {
   BotNeverJoined: 'bot_never_joined',
   BotFailed: 'bot_failed',
   PlanLimitExceeded: 'plan_limit_exceeded',
+  OAuthNotConnected: 'oauth_not_connected',
+  OAuthReconnectRequired: 'oauth_reconnect_required',
   Internal: 'internal_error',
   ServiceUnavailable: 'service_unavailable',
 } as const;
@@ -51,6 +53,8 @@ const httpStatusByCode: Record<TErrorCode, number> = {
   bot_failed: 409,
   // 402 rather than 403: a paid plan (or next month) lifts the refusal; nothing is wrong with the caller's role.
   plan_limit_exceeded: 402,
+  oauth_not_connected: 409,
+  oauth_reconnect_required: 409,
   internal_error: 500,
   service_unavailable: 503,
 };

@@ -1,8 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { type AesKey, openAesGcm, parseAesKeys, readOrCreateLocalAesKeys, sealAesGcm } from './aes-gcm';
 import type { TConfig } from './config';
 
 // @temporalio/proto is CommonJS, so Node's ESM loader offers it only as a default export.
@@ -16,14 +14,8 @@ const PayloadMessage = proto.temporal.api.common.v1.Payload;
 
 export const encryptedEncoding = 'binary/encrypted';
 const keyIdMetadata = 'encryption-key-id';
-const ivLength = 12;
-const tagLength = 16;
 
-export interface PayloadKey {
-  id: string;
-  /** 32 bytes. */
-  key: Buffer;
-}
+export type PayloadKey = AesKey;
 
 export class EncryptionCodec implements PayloadCodec {
   private readonly keysById: Map<string, Buffer>;
@@ -45,10 +37,7 @@ export class EncryptionCodec implements PayloadCodec {
 
     return Promise.resolve(
       payloads.map((payload) => {
-        const iv = randomBytes(ivLength);
-        const cipher = createCipheriv('aes-256-gcm', key, iv);
-        const plain = PayloadMessage.encode(payload).finish();
-        const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+        const sealed = sealAesGcm(key, PayloadMessage.encode(payload).finish());
 
         return {
           metadata: { encoding: Buffer.from(encryptedEncoding), [keyIdMetadata]: Buffer.from(id) },
@@ -73,15 +62,7 @@ export class EncryptionCodec implements PayloadCodec {
               `Payload encrypted with unknown key id "${keyId}": add that key to PAYLOAD_ENCRYPTION_KEYS`,
             );
           }
-          const sealed = Buffer.from(payload.data ?? []);
-          const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, ivLength));
-          decipher.setAuthTag(sealed.subarray(sealed.length - tagLength));
-          const plain = Buffer.concat([
-            decipher.update(sealed.subarray(ivLength, sealed.length - tagLength)),
-            decipher.final(),
-          ]);
-
-          return PayloadMessage.decode(plain);
+          return PayloadMessage.decode(openAesGcm(key, Buffer.from(payload.data ?? [])));
         }),
       ),
     );
@@ -90,16 +71,7 @@ export class EncryptionCodec implements PayloadCodec {
 
 /** Parses `PAYLOAD_ENCRYPTION_KEYS`: comma-separated `id:base64key` entries, the first one encrypting. */
 export function parsePayloadKeys(value: string): PayloadKey[] {
-  return value.split(',').map((entry) => {
-    const separator = entry.indexOf(':');
-    const id = entry.slice(0, separator).trim();
-    const key = Buffer.from(entry.slice(separator + 1).trim(), 'base64');
-    if (separator <= 0 || key.length !== 32) {
-      throw new Error('PAYLOAD_ENCRYPTION_KEYS must be id:base64key entries with 32-byte keys, separated by commas');
-    }
-
-    return { id, key };
-  });
+  return parseAesKeys(value, 'PAYLOAD_ENCRYPTION_KEYS');
 }
 
 /**
@@ -113,27 +85,6 @@ export async function resolvePayloadKeys(config: TConfig): Promise<PayloadKey[]>
   if (config.NODE_ENV === 'production') {
     throw new Error('PAYLOAD_ENCRYPTION_KEYS must be set when NODE_ENV=production');
   }
-  const file = path.join(config.DATA_DIR, 'local-payload-keys');
-  try {
-    return parsePayloadKeys((await readFile(file, 'utf8')).trim());
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`Cannot read ${file}; delete it only if no workflow encrypted with it must be read again`, {
-        cause: error,
-      });
-    }
-  }
-  const entry = `local-${Date.now().toString(36)}:${randomBytes(32).toString('base64')}`;
-  await mkdir(config.DATA_DIR, { recursive: true });
-  try {
-    // 'wx': when two local processes start together, the second keeps the key the first wrote.
-    await writeFile(file, `${entry}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      return parsePayloadKeys((await readFile(file, 'utf8')).trim());
-    }
-    throw error;
-  }
 
-  return parsePayloadKeys(entry);
+  return readOrCreateLocalAesKeys(config.DATA_DIR, 'local-payload-keys', 'PAYLOAD_ENCRYPTION_KEYS');
 }
