@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
+import { callMinutes, recordMeetingMinutes, transcriptMinutes } from '../lib/billing/usage';
 import { ErrorCode } from '../lib/errors';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import { countSpeakers, countTurns } from '../lib/transcript/parse';
@@ -72,6 +73,9 @@ export async function storeTranscript(
     create: { meetingId, organizationId: meeting.organizationId, ...fields },
     update: fields,
   });
+  // Billing counts the transcript's span, or the call's length when the transcript has no timings.
+  const minutes = transcriptMinutes(utterances) || (await callMinutes(prisma, meetingId));
+  await recordMeetingMinutes(prisma, { organizationId: meeting.organizationId, meetingId, minutes });
 
   return { transcriptId: row.id, turns: row.turnCount, speakers: row.speakerCount };
 }

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
+import { assertMeetingAllowed } from '../lib/billing/entitlements';
 import type { TConfig } from '../lib/config';
 import { AppError, ErrorCode } from '../lib/errors';
 import type { PrismaClient } from '../lib/generated/prisma/client';
@@ -188,6 +189,7 @@ type CreateMeetingBody = z.infer<typeof ZCreateMeetingSchema>;
 async function createMeeting(deps: MeetingRouteDeps, principal: Principal, body: CreateMeetingBody) {
   const { prisma, temporal, config } = deps;
   await ensureMembership(prisma, principal);
+  await assertMeetingAllowed(prisma, principal.organizationId);
   const prospectId = await resolveProspect(prisma, principal, body);
 
   const meeting = await prisma.meeting.create({
