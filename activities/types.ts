@@ -55,4 +55,73 @@ export interface AnalysisActivities {
     code: string;
   }): Promise<void>;
   finishAnalysis(input: { meetingId: string; outcome: 'analysed' | 'failed'; failureCode?: string }): Promise<void>;
+  /** Creates the proposal row of a qualifying call, once per meeting; null when the call does not qualify. */
+  openProposalForMeeting(input: { meetingId: string }): Promise<ProposalStart | null>;
+}
+
+export interface ProposalStart {
+  proposalId: string;
+  organizationId: string;
+  /** Hours after the draft at which the rep is reminded of an undecided proposal. */
+  reminderHours: number[];
+  /** Days after the draft at which an undecided proposal expires. */
+  expiryDays: number;
+}
+
+export type ProposalStatus =
+  | 'generating'
+  | 'blocked'
+  | 'awaiting_decision'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'sent'
+  | 'signed'
+  | 'declined'
+  | 'voided'
+  | 'failed';
+
+export type ProposalConsentScope = 'generate_from_call_data' | 'use_price_book' | 'require_rep_approval';
+
+/** A rep's edit: new prose or terms, a new item list from the price book, or another signer. */
+export interface ProposalChanges {
+  title?: string;
+  summary?: string;
+  terms?: string;
+  lineItems?: Array<{ itemId: string; quantity: number }>;
+  signer?: { name: string; email: string };
+}
+
+export interface ProposalActivities {
+  /** Ids of the company's members who may decide (reps and admins). */
+  loadProposalDeciders(input: { proposalId: string }): Promise<{ deciderUserIds: string[] }>;
+  checkProposalConsent(input: { proposalId: string }): Promise<{ missing: ProposalConsentScope[] }>;
+  /** Drafts version 1 with Claude from the call's qualification and the price book; repeat calls return it. */
+  draftProposal(input: { proposalId: string }): Promise<{ version: number; contentHash: string }>;
+  recordProposalStatus(input: {
+    proposalId: string;
+    status: ProposalStatus;
+    blockedReason?: string;
+    expiresAtMs?: number;
+    documentSha256?: string;
+  }): Promise<void>;
+  /** Records an approval or rejection once per update id, with the status it leads to. */
+  recordProposalDecision(input: {
+    proposalId: string;
+    updateId: string;
+    kind: 'approve' | 'reject';
+    version: number;
+    actorUserId: string;
+    reason?: string;
+  }): Promise<{ contentHash: string }>;
+  /** Stores a rep's edit as the next version, once per update id. */
+  storeProposalEdit(input: {
+    proposalId: string;
+    updateId: string;
+    actorUserId: string;
+    baseVersion: number;
+    changes: ProposalChanges;
+  }): Promise<{ version: number; contentHash: string }>;
+  /** Emails the rep that the proposal still awaits a decision; `reminderNumber` counts from 1. */
+  sendProposalReminder(input: { proposalId: string; reminderNumber: number }): Promise<{ emailId: string | null }>;
 }
