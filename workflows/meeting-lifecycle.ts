@@ -38,6 +38,8 @@ export interface MeetingState {
   botDone: boolean;
   failure?: { code: string; message: string };
   analysisWorkflowId?: string;
+  /** Join time in epoch milliseconds once the plan is loaded; a booking's reschedule moves it until the bot is sent. */
+  joinAtMs?: number;
   /** Statuses reached since the last database write, oldest first, so the timeline shows every stage. */
   unrecordedStatuses: MeetingStatus[];
 }
@@ -45,6 +47,8 @@ export interface MeetingState {
 export const botStatusChangedSignal = defineSignal<[BotStatusChange]>('botStatusChanged');
 export const cancelMeetingSignal = defineSignal<[{ requestedBy: string }]>('cancelMeeting');
 export const meetingStateQuery = defineQuery<MeetingState>('meetingState');
+/** A new join time (epoch milliseconds), e.g. from a rescheduled Cal.com booking; ignored once the bot is sent. */
+export const moveJoinTimeSignal = defineSignal<[{ joinAtMs: number }]>('moveJoinTime');
 
 export function meetingWorkflowId(meetingId: string): string {
   return `meeting-${meetingId}`;
@@ -60,6 +64,7 @@ const recall = proxyActivities<MeetingActivities>({
 });
 
 const recordOvertakenStatusPatch = 'record-overtaken-status';
+const moveJoinTimePatch = 'move-join-time';
 
 /** Upper bound on one call once the bot is in it; Recall.ai ends bots long before this. */
 const maximumCallDuration = '12 hours';
@@ -78,6 +83,16 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
   setHandler(meetingStateQuery, () => state);
   setHandler(cancelMeetingSignal, () => {
     cancelRequested = true;
+  });
+  let requestedJoinAtMs: number | undefined;
+  let joinTimeMoves = 0;
+  setHandler(moveJoinTimeSignal, ({ joinAtMs }) => {
+    if (state.botId !== undefined) {
+      return;
+    }
+    requestedJoinAtMs = joinAtMs;
+    state.joinAtMs = joinAtMs;
+    joinTimeMoves += 1;
   });
   // A change that arrives before Recall.ai returns the bot id cannot be matched to this meeting's bot yet,
   // so it is held and applied once the id is known. Runs started before this patch applied any bot's change.
@@ -111,9 +126,24 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
   const joinTimeoutMs = (input.botJoinTimeoutMinutes ?? 15) * 60_000;
 
   // A durable timer: the worker may restart many times before the join time.
-  const untilJoin = plan.joinAtMs - Date.now();
-  if (untilJoin > 0) {
-    await condition(() => cancelRequested, untilJoin);
+  let joinAtMs = plan.joinAtMs;
+  if (patched(moveJoinTimePatch)) {
+    state.joinAtMs = requestedJoinAtMs ?? plan.joinAtMs;
+    for (;;) {
+      const untilJoin = state.joinAtMs - Date.now();
+      const movesSeen = joinTimeMoves;
+      if (cancelRequested || untilJoin <= 0) {
+        break;
+      }
+      await condition(() => cancelRequested || joinTimeMoves !== movesSeen, untilJoin);
+    }
+    joinAtMs = state.joinAtMs;
+  } else {
+    // Runs started before the patch wait for the planned time only; they replay that way.
+    const untilJoin = plan.joinAtMs - Date.now();
+    if (untilJoin > 0) {
+      await condition(() => cancelRequested, untilJoin);
+    }
   }
   if (cancelRequested) {
     return finish(state, 'cancelled');
@@ -132,7 +162,7 @@ export async function meetingLifecycle(input: MeetingLifecycleInput): Promise<Me
   await recordBot({ meetingId: plan.meetingId, botId });
   let persisted = await persistStatus(state, 'scheduled');
 
-  const joinDeadlineMs = plan.joinAtMs + joinTimeoutMs;
+  const joinDeadlineMs = joinAtMs + joinTimeoutMs;
   while (!hasJoinedCall(state.status) && !state.botDone) {
     const remaining = joinDeadlineMs - Date.now();
     const woke =
