@@ -11,6 +11,7 @@ import { codecRoutes } from './codec';
 import { errorHandler, notFoundHandler } from './errors';
 import { meetingRoutes } from './meetings';
 import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
+import { localSignInRoutes, uiRoutes } from './ui';
 import { webhookRoutes } from './webhooks';
 
 // The Express application: headers and limits first, then webhooks (raw bodies, their own verification),
@@ -79,6 +80,8 @@ export function createApp(deps: AppDependencies): Express {
     express.json({ limit: apiBodyLimit, strict: true }),
   );
   app.use('/api/meetings', meetingRoutes(deps));
+  app.use('/auth', apiRateLimit(limits.apiPerMinute), localSignInRoutes(deps));
+  app.use(uiRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
