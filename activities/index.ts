@@ -8,8 +8,9 @@ import { createAssemblyAiActivities } from './assemblyai';
 import { createDatabaseActivities } from './database';
 import { createGeminiActivities } from './gemini';
 import { createRecallActivities, type RecallClient } from './recall';
+import { createProposalActivities } from './proposals';
 import { createEmailActivities, type EmailActivities } from './resend';
-import type { AnalysisActivities, MeetingActivities } from './types';
+import type { AnalysisActivities, MeetingActivities, ProposalActivities } from './types';
 
 /** Clients and settings the worker hands to the activities; real or sandbox clients look the same here. */
 export interface ActivityDependencies {
@@ -25,11 +26,17 @@ export interface ActivityDependencies {
   maxTranscriptCodePoints: number;
   embeddingModel: string;
   assemblyWebhook: { url: string; headerName: string; secret: string };
+  /** Base URL of the web UI, for links in emails. */
+  appBaseUrl: string;
+  proposalReminderHours: number[];
+  proposalExpiryDays: number;
 }
 
-export type Activities = MeetingActivities & AnalysisActivities & EmailActivities;
+export type Activities = MeetingActivities & AnalysisActivities & EmailActivities & ProposalActivities;
 
 export function createActivities(deps: ActivityDependencies): Activities {
+  const email = createEmailActivities({ resend: deps.resend, from: deps.emailFrom });
+
   return {
     ...createDatabaseActivities({ prisma: deps.prisma }),
     ...createRecallActivities({ recall: deps.recall, prisma: deps.prisma }),
@@ -48,6 +55,15 @@ export function createActivities(deps: ActivityDependencies): Activities {
       webhookSecret: deps.assemblyWebhook.secret,
     }),
     ...createGeminiActivities({ genai: deps.genai, prisma: deps.prisma, model: deps.embeddingModel }),
-    ...createEmailActivities({ resend: deps.resend, from: deps.emailFrom }),
+    ...email,
+    ...createProposalActivities({
+      prisma: deps.prisma,
+      anthropic: deps.anthropic,
+      model: deps.anthropicModel,
+      sendEmail: (message) => email.sendEmail(message),
+      appBaseUrl: deps.appBaseUrl,
+      reminderHours: deps.proposalReminderHours,
+      expiryDays: deps.proposalExpiryDays,
+    }),
   };
 }

@@ -59,6 +59,19 @@ export const ZConfigSchema = z.object({
   RESEND_BASE_URL: optionalString,
   EMAIL_FROM: z.string().default('Sales Blitz <notifications@sales-blitz.example>'),
 
+  /** Comma-separated hours after a proposal's draft at which the rep is reminded, e.g. 24,72. */
+  PROPOSAL_REMINDER_HOURS: z
+    .string()
+    .default('24,72')
+    .transform((value) =>
+      value
+        .split(',')
+        .filter((part) => part.trim() !== '')
+        .map(Number),
+    )
+    .pipe(z.array(z.number().positive()).max(10)),
+  PROPOSAL_EXPIRY_DAYS: z.coerce.number().positive().default(14),
+
   // OAuth connections: token encryption keys (`id:base64key`, first one encrypting) and, per provider, the
   // app's client credentials. A provider without both credentials uses its sandbox stand-in.
   OAUTH_TOKEN_KEYS: optionalString,

@@ -150,6 +150,8 @@ class FakeBackend {
       finishAnalysis: async ({ meetingId, outcome, failureCode }) => {
         this.analyses.set(meetingId, { status: outcome, failureCode });
       },
+      // No consent or price book in this fake, so no proposal starts.
+      openProposalForMeeting: async () => null,
     };
   }
 }

@@ -95,6 +95,8 @@ class FakeAnalysisBackend {
         row.status = outcome;
         row.failureCode = failureCode;
       },
+      // No consent or price book in this fake, so no proposal starts.
+      openProposalForMeeting: async () => null,
     };
   }
 }

@@ -4,13 +4,16 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AnalysisActivities, AnalysisStep } from '../activities/types';
-import { analysisStatusKey } from '../lib/search-attributes';
+import { analysisStatusKey, organizationIdKey, proposalIdKey } from '../lib/search-attributes';
+import { proposal, proposalWorkflowId } from './proposal';
 
 export interface PostCallAnalysisInput {
   meetingId: string;
@@ -118,8 +121,32 @@ export async function postCallAnalysis(input: PostCallAnalysisInput): Promise<An
   state.status = 'analysed';
   upsertSearchAttributes([{ key: analysisStatusKey, value: 'analysed' }]);
   await store.finishAnalysis({ meetingId, outcome: 'analysed' });
+  if (state.qualifies === true && patched('start-proposal-for-qualifying-call')) {
+    await startProposal(meetingId);
+  }
 
   return state;
+}
+
+/**
+ * Starts the proposal of a qualifying call. The child is abandoned, because it waits days for the rep's
+ * decision while the analysis is finished; it starts even without consent, so the rep sees why it is blocked.
+ */
+async function startProposal(meetingId: string): Promise<void> {
+  const opened = await store.openProposalForMeeting({ meetingId });
+  if (opened === null) {
+    return;
+  }
+  const { proposalId, organizationId, reminderHours, expiryDays } = opened;
+  await startChild(proposal, {
+    workflowId: proposalWorkflowId(proposalId),
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [{ proposalId, organizationId, reminderHours, expiryDays }],
+    typedSearchAttributes: [
+      { key: proposalIdKey, value: proposalId },
+      { key: organizationIdKey, value: organizationId },
+    ],
+  });
 }
 
 async function runStep(state: AnalysisState, step: AnalysisStep, work: () => Promise<unknown>): Promise<void> {
