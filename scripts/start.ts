@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { saveHistory } from '../lib/histories';
 import { createLogger } from '../lib/logger';
+import { buildUi } from '../lib/ui-build';
 import { readTranscriptFile, UnsupportedTranscriptError } from '../lib/transcript/parse';
 import type { ParsedTranscript } from '../lib/transcript/types';
 import { DEMO_ORGANIZATION_ID, DEMO_REP_USER_ID } from '../prisma/seed';
@@ -87,6 +88,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
 
   try {
+    await buildUi({ log: progress });
     stack = await startStack({ config, logger, startTemporal: true, progress });
     const result = await runMainJob({ stack, transcript, progress });
     progress(`Temporal Web: ${result.temporalWebUrl}`);
@@ -104,6 +106,7 @@ async function main(): Promise<number> {
       return 0;
     }
     progress(`\nSales Blitz is running. API ${stack.apiUrl}, Temporal Web ${stack.config.TEMPORAL_WEB_URL}.`);
+    progress(`Web UI: ${stack.apiUrl}/sign-in (sign in as a seeded user, then approve in the inbox)`);
     progress(`Mint a token: npm run -s token -- --user ${DEMO_REP_USER_ID} --org ${DEMO_ORGANIZATION_ID} --role rep`);
     progress('Press Ctrl-C to stop.');
     await new Promise<never>(() => undefined);
