@@ -8,6 +8,7 @@ import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
 import { requireAuth, type TokenVerifier } from './auth';
 import { codecRoutes } from './codec';
+import { connectionRoutes, oauthCallbackRoutes } from './connections';
 import { errorHandler, notFoundHandler } from './errors';
 import { meetingRoutes } from './meetings';
 import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
@@ -80,6 +81,8 @@ export function createApp(deps: AppDependencies): Express {
     express.json({ limit: apiBodyLimit, strict: true }),
   );
   app.use('/api/meetings', meetingRoutes(deps));
+  app.use('/api/connections', connectionRoutes(deps));
+  app.use('/oauth/callback', apiRateLimit(limits.apiPerMinute), oauthCallbackRoutes(deps));
   app.use('/auth', apiRateLimit(limits.apiPerMinute), localSignInRoutes(deps));
   app.use(uiRoutes(deps));
 
