@@ -35,6 +35,16 @@ export interface MeetingActivities {
   expireSageSession(input: { meetingId: string }): Promise<void>;
 }
 
+/** What Stripe says now about a company's subscription, read at the end of a grace period. */
+export type PaymentStanding = 'paid' | 'unpaid' | 'subscription_ended';
+
+export interface BillingActivities {
+  beginGracePeriod(input: { organizationId: string; graceEndsAtMs: number }): Promise<void>;
+  readPaymentStanding(input: { organizationId: string }): Promise<PaymentStanding>;
+  restrictPlan(input: { organizationId: string }): Promise<void>;
+  endGracePeriod(input: { organizationId: string; outcome: 'paid' | 'subscription_ended' }): Promise<void>;
+}
+
 export type AnalysisStep = 'metrics' | 'claude' | 'audio_intelligence' | 'embeddings' | 'prospect_intelligence';
 
 export interface AnalysisActivities {
