@@ -56,6 +56,18 @@ const demoMembers: TDemoMember[] = [
   },
 ];
 
+/** The demo company's price book: the only source of proposal line items. Prices in cents. */
+export const demoPriceBookItems = [
+  { sku: 'NW-DISPLAY', name: 'Display advertising', unit: '1,000 impressions', unitPriceMinor: 1_200 },
+  { sku: 'NW-VIDEO', name: 'Pre-roll video advertising', unit: '1,000 impressions', unitPriceMinor: 2_800 },
+  { sku: 'NW-NEWSLETTER', name: 'Newsletter sponsorship', unit: 'issue', unitPriceMinor: 150_000 },
+  { sku: 'NW-REPORTING', name: 'Campaign performance reporting', unit: 'month', unitPriceMinor: 50_000 },
+] as const;
+
+export const demoPriceBookTerms =
+  'Net 30 from invoice date. Campaigns start within 10 business days of signature. Either party may cancel ' +
+  'unserved inventory with 14 days written notice.';
+
 /** Creates the demo companies, users, memberships and prospect, or brings existing rows back to these values. */
 export async function seedDemoData(prisma: PrismaClient): Promise<void> {
   await prisma.organization.upsert({
@@ -93,6 +105,23 @@ export async function seedDemoData(prisma: PrismaClient): Promise<void> {
     },
     update: { name: 'Dana Whitfield', company: 'Contoso Retail', email: DEMO_PROSPECT_EMAIL },
   });
+  await seedDemoPriceBook(prisma);
+}
+
+/** Creates the demo price book once; an admin's later changes to it are kept. */
+async function seedDemoPriceBook(prisma: PrismaClient): Promise<void> {
+  await prisma.priceBook.upsert({
+    where: { organizationId: DEMO_ORGANIZATION_ID },
+    create: { organizationId: DEMO_ORGANIZATION_ID, currency: 'USD', terms: demoPriceBookTerms },
+    update: {},
+  });
+  for (const item of demoPriceBookItems) {
+    await prisma.priceBookItem.upsert({
+      where: { organizationId_sku: { organizationId: DEMO_ORGANIZATION_ID, sku: item.sku } },
+      create: { organizationId: DEMO_ORGANIZATION_ID, ...item },
+      update: {},
+    });
+  }
 }
 
 // `tsx prisma/seed.ts` seeds the configured database (DATABASE_URL, else the PGlite directory); migrate it first.

@@ -1,9 +1,11 @@
 import { Router, type Response } from 'express';
+import { draftProposalToolName } from '../lib/proposals/content';
 import { callAnalysisToolName } from '../lib/schemas/intelligence';
 import { transcriptCloseTag, transcriptOpenTag } from '../lib/transcript/render';
 import { analyseCall, type PromptUtterance } from './call-analysis';
 import type { SandboxContext } from './context';
 import { derivedToken } from './ids';
+import { draftProposalInput, isDraftProposalTool } from './proposal-draft';
 import { nonEmptyHeader, providerGate, providerJsonBody, type ProviderErrors } from './provider-gate';
 
 // Anthropic Messages API stand-in, mounted at /anthropic. Errors use Anthropic's envelope
@@ -27,6 +29,8 @@ interface MessagesRequest {
   maxTokens: number;
   userText: string;
   analysisToolRequested: boolean;
+  /** The request forces the `draft_proposal` tool. */
+  draftProposalRequested: boolean;
 }
 
 /** Characters per token used to estimate usage and to apply `max_tokens`; an estimate, not a tokenizer. */
@@ -60,9 +64,11 @@ export function anthropicRouter(context: SandboxContext): Router {
 
     const truncatedByFault = context.faults.take('anthropic', 'truncated_output') !== undefined;
     const messageId = derivedToken('msg_', 'anthropic-message', req.body);
-    const reply = parsed.analysisToolRequested
-      ? toolReply(parsed, messageId, truncatedByFault)
-      : textReply(parsed, truncatedByFault);
+    const reply = parsed.draftProposalRequested
+      ? draftProposalReply(parsed, messageId, context.faults.take('anthropic', 'tampered_output') !== undefined)
+      : parsed.analysisToolRequested
+        ? toolReply(parsed, messageId, truncatedByFault)
+        : textReply(parsed, truncatedByFault);
     context.log.info(
       { messageId, model: parsed.model, stopReason: reply.stopReason, tool: parsed.analysisToolRequested },
       'Anthropic message answered',
@@ -108,6 +114,16 @@ function toolReply(request: MessagesRequest, messageId: string, truncatedByFault
     content: [{ type: 'tool_use', id: derivedToken('toolu_', messageId), name: callAnalysisToolName, input }],
     stopReason: truncated ? 'max_tokens' : 'tool_use',
     outputTokens: truncated ? Math.min(outputTokens, request.maxTokens) : outputTokens,
+  };
+}
+
+function draftProposalReply(request: MessagesRequest, messageId: string, tampered: boolean): Reply {
+  const input = draftProposalInput(request.userText, tampered);
+
+  return {
+    content: [{ type: 'tool_use', id: derivedToken('toolu_', messageId), name: draftProposalToolName, input }],
+    stopReason: 'tool_use',
+    outputTokens: Math.ceil(JSON.stringify(input).length / charactersPerToken),
   };
 }
 
@@ -208,6 +224,7 @@ function parseMessagesRequest(body: unknown): MessagesRequest | string {
     maxTokens: input.max_tokens,
     userText: userTexts.at(-1) ?? '',
     analysisToolRequested,
+    draftProposalRequested: toolChoice?.type === 'tool' && isDraftProposalTool(toolChoice.name),
   };
 }
 
