@@ -9,6 +9,7 @@ import { assemblyaiRouter } from './assemblyai';
 import type { SandboxContext } from './context';
 import { FaultBook, RequestJournal, sandboxProviders, ZFaultRequestSchema } from './faults';
 import { geminiRouter } from './gemini';
+import { OAuthSandboxState, oauthControlRouter, oauthRouter } from './oauth';
 import { recallRouter } from './recall';
 import { ResendOutbox, resendControlRouter, resendRouter } from './resend';
 import { Scheduler } from './scheduler';
@@ -83,10 +84,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const resendOutbox = new ResendOutbox();
   app.use('/_sandbox', controlRouter(context));
   app.use('/_sandbox/resend', resendControlRouter(resendOutbox));
+  const oauthState = new OAuthSandboxState();
+  app.use('/_sandbox/oauth', oauthControlRouter(oauthState));
   app.use('/recall', recallRouter(context));
   app.use('/anthropic', anthropicRouter(context));
   app.use('/assemblyai', assemblyaiRouter(context));
   app.use('/gemini', geminiRouter(context));
+  app.use('/oauth', oauthRouter(context, oauthState));
   app.use('/resend', resendRouter(context, resendOutbox));
   app.use((_req: Request, res: Response) => {
     res
