@@ -153,7 +153,7 @@ function CurrencyAndTerms(props: {
       <fieldset disabled={!props.isAdmin}>
         <legend className="visually-hidden">Currency and terms</legend>
         <label className="field narrow-field">
-          Currency (ISO 4217 code)
+          Currency (ISO code)
           <input
             value={currency}
             onChange={(event) => setCurrency(event.target.value)}

@@ -17,6 +17,7 @@ export function LineItemsTable(props: { content: TProposalContent }) {
             <th scope="col" className="number">
               Quantity
             </th>
+            <th scope="col">Unit</th>
             <th scope="col" className="number">
               Unit price
             </th>
@@ -32,9 +33,8 @@ export function LineItemsTable(props: { content: TProposalContent }) {
                 {item.name}
                 <span className="muted"> · {item.sku}</span>
               </td>
-              <td className="number">
-                {item.quantity.toLocaleString()} {item.unit}
-              </td>
+              <td className="number">{item.quantity.toLocaleString()}</td>
+              <td>{item.unit}</td>
               <td className="number">{formatMoney(item.unitPriceMinor, content.currency)}</td>
               <td className="number">{formatMoney(item.totalMinor, content.currency)}</td>
             </tr>
@@ -43,14 +43,14 @@ export function LineItemsTable(props: { content: TProposalContent }) {
         <tfoot>
           {content.subtotalMinor !== content.totalMinor ? (
             <tr>
-              <th scope="row" colSpan={3}>
+              <th scope="row" colSpan={4}>
                 Subtotal
               </th>
               <td className="number">{formatMoney(content.subtotalMinor, content.currency)}</td>
             </tr>
           ) : null}
           <tr>
-            <th scope="row" colSpan={3}>
+            <th scope="row" colSpan={4}>
               Total ({content.currency})
             </th>
             <td className="number total">{formatMoney(content.totalMinor, content.currency)}</td>

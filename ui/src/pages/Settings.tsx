@@ -92,7 +92,9 @@ function ConsentSettings(props: { isAdmin: boolean }) {
       </fieldset>
       {consent.data && consent.data.history.length > 0 ? (
         <details>
-          <summary>History ({consent.data.history.length} changes)</summary>
+          <summary>
+            History ({consent.data.history.length} {consent.data.history.length === 1 ? 'change' : 'changes'})
+          </summary>
           <div className="table-scroll">
             <table className="data-table">
               <thead>
