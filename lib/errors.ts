@@ -25,6 +25,10 @@ export const ErrorCode = {
   PlanLimitExceeded: 'plan_limit_exceeded',
   OAuthNotConnected: 'oauth_not_connected',
   OAuthReconnectRequired: 'oauth_reconnect_required',
+  StaleVersion: 'stale_version',
+  InvalidState: 'invalid_state',
+  ProposalExpired: 'proposal_expired',
+  ConsentMissing: 'consent_missing',
   Internal: 'internal_error',
   ServiceUnavailable: 'service_unavailable',
 } as const;
@@ -55,6 +59,10 @@ const httpStatusByCode: Record<TErrorCode, number> = {
   plan_limit_exceeded: 402,
   oauth_not_connected: 409,
   oauth_reconnect_required: 409,
+  stale_version: 409,
+  invalid_state: 409,
+  proposal_expired: 409,
+  consent_missing: 409,
   internal_error: 500,
   service_unavailable: 503,
 };
