@@ -140,9 +140,11 @@ interface IntelligenceResponse {
   temporalWebUrl: string;
 }
 
-/** Calls the API as the rep; a 429 is waited out (Retry-After, at most 5 times) as any API client should. */
-function apiClient(baseUrl: string, token: string) {
-  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
+export type ApiCall = (method: string, path: string, body?: unknown) => Promise<unknown>;
+
+/** Calls the API with a user's token; a 429 is waited out (Retry-After, at most 5 times) as any API client should. */
+export function apiClient(baseUrl: string, token: string): ApiCall {
+  return async (method, path, body) => {
     let response: Response;
     for (let attempt = 1; ; attempt++) {
       response = await fetch(`${baseUrl}${path}`, {

@@ -9,20 +9,27 @@ import { buildUi } from '../lib/ui-build';
 import { readTranscriptFile, UnsupportedTranscriptError } from '../lib/transcript/parse';
 import type { ParsedTranscript } from '../lib/transcript/types';
 import { DEMO_ORGANIZATION_ID, DEMO_REP_USER_ID } from '../prisma/seed';
+import { signatureWorkflowId } from '../workflows/e-signature';
 import { analysisWorkflowId } from '../workflows/post-call-analysis';
+import { proposalWorkflowId } from '../workflows/proposal';
 import { installRuntimeLogger } from '../workers/worker';
 import { runMainJob } from './main-job';
+import { approveAndSign, prepareForProposal, waitForDecision, type SignedProposal } from './main-job-signature';
 import { type Stack, startStack } from './stack';
 
 // `npm start`: brings the whole product up on the embedded default and runs the main job on a real
 // transcript. With --once it exits after printing the result as one JSON line on stdout.
 
-const usage = `Usage: npm start -- [--once] [--transcript FILE]
+const usage = `Usage: npm start -- [--once] [--transcript FILE] [--through analysis|signature]
 
   --transcript FILE  call transcript to play (QMSum or Harper Valley JSON, AssemblyAI or Recall.ai transcript
                      JSON, WebVTT with <v Speaker> tags, or "Speaker: text" lines);
                      default: the QMSum meeting ES2005a from ../shared/fixtures
   --once             run the main job, print its result as one JSON line and exit
+  --through STAGE    where the main job stops: "analysis" (default with --once) or "signature", which also
+                     approves the proposal as the seeded rep and signs it on the built-in signing page;
+                     without --once and without this option, it stops when the proposal awaits the rep's
+                     decision and prints the web UI address where the rep decides
   --save-histories DIR
                      write the histories of the meeting's workflows to DIR (for replay tests)
   --help             show this help`;
@@ -37,6 +44,7 @@ async function main(): Promise<number> {
       options: {
         once: { type: 'boolean', default: false },
         transcript: { type: 'string' },
+        through: { type: 'string' },
         'save-histories': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -49,6 +57,12 @@ async function main(): Promise<number> {
   if (args.help) {
     process.stdout.write(`${usage}\n`);
     return 0;
+  }
+
+  const through = args.through ?? (args.once ? 'analysis' : 'decision');
+  if (!['analysis', 'decision', 'signature'].includes(through) || args.through === 'decision') {
+    process.stderr.write(`Invalid --through ${args.through}: expected analysis or signature\n${usage}\n`);
+    return 2;
   }
 
   const transcriptPath = path.resolve(args.transcript ?? defaultTranscript);
@@ -90,23 +104,40 @@ async function main(): Promise<number> {
   try {
     await buildUi({ log: progress });
     stack = await startStack({ config, logger, startTemporal: true, progress });
+    if (through !== 'analysis') {
+      await prepareForProposal(stack, progress);
+    }
     const result = await runMainJob({ stack, transcript, progress });
     progress(`Temporal Web: ${result.temporalWebUrl}`);
+    progress(summarise(result));
+    let proposal: SignedProposal | undefined;
+    if (through === 'signature') {
+      proposal = await approveAndSign({ stack, meetingId: result.meetingId, progress });
+    }
     if (args['save-histories'] !== undefined) {
-      for (const workflowId of [result.workflowId, analysisWorkflowId(result.meetingId)]) {
+      const workflowIds = [result.workflowId, analysisWorkflowId(result.meetingId)];
+      if (proposal !== undefined) workflowIds.push(proposalWorkflowId(proposal.id), signatureWorkflowId(proposal.id));
+      for (const workflowId of workflowIds) {
         progress(
           `History saved: ${await saveHistory(stack.temporal, workflowId, args['save-histories'], stack.payloadCodec)}`,
         );
       }
     }
-    progress(summarise(result));
     if (args.once) {
       await stop();
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.stdout.write(`${JSON.stringify(proposal === undefined ? result : { ...result, proposal })}\n`);
       return 0;
     }
     progress(`\nSales Blitz is running. API ${stack.apiUrl}, Temporal Web ${stack.config.TEMPORAL_WEB_URL}.`);
-    progress(`Web UI: ${stack.apiUrl}/sign-in (sign in as a seeded user, then approve in the inbox)`);
+    if (through === 'decision') {
+      const waiting = await waitForDecision({ stack, meetingId: result.meetingId, progress });
+      progress(
+        waiting === undefined
+          ? 'The call did not qualify for a proposal, so there is nothing to approve.'
+          : `Approve or reject proposal ${waiting.id} in the web UI: sign in at ${stack.apiUrl}/sign-in as Riley Rep, then open ${stack.apiUrl}/proposals/${waiting.id}`,
+      );
+    }
+    progress(`Web UI: ${stack.apiUrl}/sign-in (sign in as a seeded user, then decide in the inbox)`);
     progress(`Mint a token: npm run -s token -- --user ${DEMO_REP_USER_ID} --org ${DEMO_ORGANIZATION_ID} --role rep`);
     progress('Press Ctrl-C to stop.');
     await new Promise<never>(() => undefined);
