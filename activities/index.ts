@@ -3,6 +3,7 @@ import type { GoogleGenAI } from '@google/genai';
 import type { AssemblyAI } from 'assemblyai';
 import type { Resend } from 'resend';
 import type { PrismaClient } from '../lib/generated/prisma/client';
+import type { OAuthTokenVault } from '../lib/oauth/types';
 import { createAnthropicActivities } from './anthropic';
 import { createAssemblyAiActivities } from './assemblyai';
 import { createDatabaseActivities } from './database';
@@ -30,6 +31,8 @@ export interface ActivityDependencies {
   appBaseUrl: string;
   proposalReminderHours: number[];
   proposalExpiryDays: number;
+  /** Users' DocuSign, PandaDoc and Gmail access tokens, refreshed before they expire. */
+  oauthVault?: OAuthTokenVault;
 }
 
 export type Activities = MeetingActivities & AnalysisActivities & EmailActivities & ProposalActivities;

@@ -14,6 +14,7 @@ import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
+import { createWorkerOAuthVault } from './oauth-vault';
 import type { ProviderClients } from './provider-clients';
 
 // The worker process's parts: the workflow bundle, the activities with their clients, and logging.
@@ -59,8 +60,10 @@ export interface WorkerOptions {
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
   const { config, clients } = options;
+  const oauthVault = await createWorkerOAuthVault(config, options.prisma, clients.resend);
   const activities = createActivities({
     prisma: options.prisma,
+    oauthVault,
     recall: clients.recall,
     anthropic: clients.anthropic,
     assembly: clients.assembly,

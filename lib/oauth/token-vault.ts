@@ -26,12 +26,14 @@ export interface TokenVaultDependencies {
   prisma: PrismaClient;
   keys: TokenEncryptionKeys;
   providers: OAuthProviderClients;
-  /** Tells the user by email that the connection needs them; failures are logged by the caller, never thrown. */
+  /** Tells the user that the connection needs them; called once per marking, and its failures are ignored. */
   notifyReconnectRequired?: (notice: ReconnectNotice) => Promise<void>;
   now?: () => number;
 }
 
-type ScopedResult = { kind: 'token'; accessToken: string; externalAccount: string | null } | { kind: 'reconnect' };
+type ScopedResult =
+  | { kind: 'token'; accessToken: string; externalAccount: string | null }
+  | { kind: 'reconnect'; notice?: ReconnectNotice };
 
 export function createOAuthTokenVault(deps: TokenVaultDependencies): OAuthTokenVault {
   const now = deps.now ?? Date.now;
@@ -40,6 +42,10 @@ export function createOAuthTokenVault(deps: TokenVaultDependencies): OAuthTokenV
     async accessToken(userId, provider) {
       const result = await withUserScope(deps.prisma, userId, (tx) => readOrRefresh(deps, tx, userId, provider, now()));
       if (result.kind === 'reconnect') {
+        // Told after the commit, so an email never announces a state that was rolled back.
+        if (result.notice !== undefined && deps.notifyReconnectRequired !== undefined) {
+          await deps.notifyReconnectRequired(result.notice).catch(() => undefined);
+        }
         throw new OAuthReconnectRequiredError(provider, userId);
       }
 
@@ -71,7 +77,7 @@ async function readOrRefresh(
     return { kind: 'token', accessToken, externalAccount: row.externalAccount };
   }
   if (row.refreshTokenCiphertext === null) {
-    return markNeedsReconnect(deps, tx, row, 'no_refresh_token');
+    return markNeedsReconnect(tx, row, 'no_refresh_token');
   }
 
   const refreshToken = decryptToken(deps.keys, row.keyId, row.refreshTokenCiphertext, { ...binding, kind: 'refresh' });
@@ -80,7 +86,7 @@ async function readOrRefresh(
     tokens = await deps.providers[provider].refresh(refreshToken);
   } catch (error) {
     if (error instanceof OAuthProviderError && error.isInvalidGrant) {
-      return markNeedsReconnect(deps, tx, row, 'invalid_grant');
+      return markNeedsReconnect(tx, row, 'invalid_grant');
     }
     // Anything else (5xx, timeout, 429) is thrown as is: the activity's retry policy backs off and tries again.
     throw error;
@@ -125,7 +131,6 @@ export function encryptTokenColumns(
 }
 
 async function markNeedsReconnect(
-  deps: TokenVaultDependencies,
   tx: ScopedTransaction,
   row: { id: string; userId: string; organizationId: string; provider: TOAuthProvider },
   reason: 'invalid_grant' | 'no_refresh_token',
@@ -141,17 +146,10 @@ async function markNeedsReconnect(
       data: { provider: row.provider, userId: row.userId, reason },
     },
   });
-  if (deps.notifyReconnectRequired !== undefined) {
-    const user = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true } });
-    await deps
-      .notifyReconnectRequired({
-        userId: row.userId,
-        provider: row.provider,
-        connectionId: row.id,
-        email: user?.email ?? null,
-      })
-      .catch(() => undefined);
-  }
+  const user = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true } });
 
-  return { kind: 'reconnect' };
+  return {
+    kind: 'reconnect',
+    notice: { userId: row.userId, provider: row.provider, connectionId: row.id, email: user?.email ?? null },
+  };
 }
