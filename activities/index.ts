@@ -4,6 +4,7 @@ import type { AssemblyAI } from 'assemblyai';
 import type { Resend } from 'resend';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { OAuthTokenVault } from '../lib/oauth/types';
+import { createAccountDataActivities } from './account-data';
 import { createAnthropicActivities } from './anthropic';
 import { createAssemblyAiActivities } from './assemblyai';
 import { createDatabaseActivities } from './database';
@@ -11,6 +12,8 @@ import { createGeminiActivities } from './gemini';
 import { createRecallActivities, type RecallClient } from './recall';
 import { createProposalActivities } from './proposals';
 import { createEmailActivities, type EmailActivities } from './resend';
+import { createRetentionActivities } from './retention';
+import type { AccountDeletionActivities, DataExportActivities, RetentionActivities } from './retention-types';
 import type { AnalysisActivities, MeetingActivities, ProposalActivities } from './types';
 
 /** Clients and settings the worker hands to the activities; real or sandbox clients look the same here. */
@@ -35,7 +38,13 @@ export interface ActivityDependencies {
   oauthVault?: OAuthTokenVault;
 }
 
-export type Activities = MeetingActivities & AnalysisActivities & EmailActivities & ProposalActivities;
+export type Activities = MeetingActivities &
+  AnalysisActivities &
+  EmailActivities &
+  ProposalActivities &
+  RetentionActivities &
+  AccountDeletionActivities &
+  DataExportActivities;
 
 export function createActivities(deps: ActivityDependencies): Activities {
   const email = createEmailActivities({ resend: deps.resend, from: deps.emailFrom });
@@ -67,6 +76,14 @@ export function createActivities(deps: ActivityDependencies): Activities {
       appBaseUrl: deps.appBaseUrl,
       reminderHours: deps.proposalReminderHours,
       expiryDays: deps.proposalExpiryDays,
+    }),
+    ...createRetentionActivities({ prisma: deps.prisma, recall: deps.recall, assembly: deps.assembly }),
+    ...createAccountDataActivities({
+      prisma: deps.prisma,
+      recall: deps.recall,
+      assembly: deps.assembly,
+      publicBaseUrl: deps.appBaseUrl,
+      sendEmail: (message) => email.sendEmail(message),
     }),
   };
 }

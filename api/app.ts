@@ -6,6 +6,7 @@ import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
+import { accountRoutes, exportDownloadRoutes } from './account';
 import { requireAuth, type TokenVerifier } from './auth';
 import { codecRoutes } from './codec';
 import { connectionRoutes, oauthCallbackRoutes } from './connections';
@@ -81,6 +82,8 @@ export function createApp(deps: AppDependencies): Express {
     express.json({ limit: apiBodyLimit, strict: true }),
   );
   app.use('/api/meetings', meetingRoutes(deps));
+  app.use('/api/account', accountRoutes(deps));
+  app.use('/exports', apiRateLimit(limits.apiPerMinute), exportDownloadRoutes(deps));
   app.use('/api/connections', connectionRoutes(deps));
   app.use('/oauth/callback', apiRateLimit(limits.apiPerMinute), oauthCallbackRoutes(deps));
   app.use('/auth', apiRateLimit(limits.apiPerMinute), localSignInRoutes(deps));

@@ -11,6 +11,7 @@ import { FaultBook, RequestJournal, sandboxProviders, ZFaultRequestSchema } from
 import { geminiRouter } from './gemini';
 import { OAuthSandboxState, oauthControlRouter, oauthRouter } from './oauth';
 import { recallRouter } from './recall';
+import { recallDeletionRouter } from './recall-deletion';
 import { ResendOutbox, resendControlRouter, resendRouter } from './resend';
 import { Scheduler } from './scheduler';
 import { defaultWebhookRetryDelaysMs } from './webhook-delivery';
@@ -86,6 +87,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   app.use('/_sandbox/resend', resendControlRouter(resendOutbox));
   const oauthState = new OAuthSandboxState();
   app.use('/_sandbox/oauth', oauthControlRouter(oauthState));
+  app.use('/recall', recallDeletionRouter(context));
   app.use('/recall', recallRouter(context));
   app.use('/anthropic', anthropicRouter(context));
   app.use('/assemblyai', assemblyaiRouter(context));
