@@ -58,6 +58,11 @@ export class RecallClient {
     await this.request('DELETE', `/api/v1/bot/${encodeURIComponent(botId)}/`, { signal });
   }
 
+  /** Deletes the bot's recordings and transcripts stored at Recall; this cannot be undone. */
+  async deleteBotMedia(botId: string, signal?: AbortSignal): Promise<void> {
+    await this.request('POST', `/api/v1/bot/${encodeURIComponent(botId)}/delete_media/`, { signal });
+  }
+
   async leaveCall(botId: string, signal?: AbortSignal): Promise<void> {
     await this.request('POST', `/api/v1/bot/${encodeURIComponent(botId)}/leave_call/`, { signal });
   }

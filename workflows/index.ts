@@ -1,5 +1,8 @@
 // Entry point the worker bundles: every workflow type the task queue serves.
+export { accountDeletion } from './account-deletion';
 export { billingGrace } from './billing-grace';
+export { dataExport } from './data-export';
 export { meetingLifecycle } from './meeting-lifecycle';
 export { postCallAnalysis } from './post-call-analysis';
 export { proposal } from './proposal';
+export { retentionSweep } from './retention-sweep';
