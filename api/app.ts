@@ -12,6 +12,8 @@ import { codecRoutes } from './codec';
 import { connectionRoutes, oauthCallbackRoutes } from './connections';
 import { errorHandler, notFoundHandler } from './errors';
 import { meetingRoutes } from './meetings';
+import { proposalRoutes } from './proposals';
+import { meRoutes, settingsRoutes } from './settings';
 import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
 import { localSignInRoutes, uiRoutes } from './ui';
 import { webhookRoutes } from './webhooks';
@@ -82,6 +84,9 @@ export function createApp(deps: AppDependencies): Express {
     express.json({ limit: apiBodyLimit, strict: true }),
   );
   app.use('/api/meetings', meetingRoutes(deps));
+  app.use('/api/me', meRoutes(deps));
+  app.use('/api/settings', settingsRoutes(deps));
+  app.use('/api/proposals', proposalRoutes(deps));
   app.use('/api/account', accountRoutes(deps));
   app.use('/exports', apiRateLimit(limits.apiPerMinute), exportDownloadRoutes(deps));
   app.use('/api/connections', connectionRoutes(deps));
