@@ -41,7 +41,7 @@ export async function buildUi(options: { force?: boolean; log?: (line: string) =
   options.log?.('Building the web UI (vite build ui/)');
   // Imported here so processes that never build (the worker, the API alone) do not load Vite.
   const { build } = await import('vite');
-  await build({ root: uiDir, configFile: path.join(uiDir, 'vite.config.ts'), logLevel: 'warn' });
+  await build({ root: uiDir, configFile: path.join(uiDir, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
 
   return true;
 }

@@ -85,8 +85,12 @@ export function Evidence(props: { evidence: TProposalContent['evidence'] }) {
   );
 }
 
+const decisionLabels: Record<string, string> = { approve: 'Approved', reject: 'Rejected', edit: 'Edited' };
+
 function decisionName(decision: TDecision): string {
-  return decision.decision ?? decision.kind ?? 'decision';
+  const kind = decision.kind ?? decision.decision ?? 'decision';
+
+  return decisionLabels[kind] ?? statusLabel(kind);
 }
 
 function actorName(decision: TDecision): string {
@@ -116,7 +120,7 @@ export function Decisions(props: { decisions: TDecision[] }) {
         <tbody>
           {props.decisions.map((decision, index) => (
             <tr key={index}>
-              <td>{statusLabel(decisionName(decision))}</td>
+              <td>{decisionName(decision)}</td>
               <td className="number">{decision.version}</td>
               <td>{actorName(decision)}</td>
               <td>{formatDateTime(decision.at ?? decision.createdAt)}</td>
