@@ -7,8 +7,10 @@ import type { OAuthTokenVault } from '../lib/oauth/types';
 import { createAccountDataActivities } from './account-data';
 import { createAnthropicActivities } from './anthropic';
 import { createAssemblyAiActivities } from './assemblyai';
+import { createCampaignDatabaseActivities } from './campaigns';
 import { createDatabaseActivities } from './database';
 import { createGeminiActivities } from './gemini';
+import { createInstantlyActivities, type InstantlyClient } from './instantly';
 import { createRecallActivities, type RecallClient } from './recall';
 import { createProposalActivities } from './proposals';
 import { createEmailActivities, type EmailActivities } from './resend';
@@ -23,6 +25,9 @@ export interface ActivityDependencies {
   anthropic: Anthropic;
   assembly: AssemblyAI;
   genai: GoogleGenAI;
+  instantly: InstantlyClient;
+  /** The Instantly mailbox campaigns send from and warm-up runs on. */
+  instantlySendingAccount: string;
   resend: Resend;
   /** Sender address of transactional email. */
   emailFrom: string;
@@ -51,6 +56,12 @@ export function createActivities(deps: ActivityDependencies): Activities {
 
   return {
     ...createDatabaseActivities({ prisma: deps.prisma }),
+    ...createCampaignDatabaseActivities({ prisma: deps.prisma }),
+    ...createInstantlyActivities({
+      instantly: deps.instantly,
+      prisma: deps.prisma,
+      sendingAccount: deps.instantlySendingAccount,
+    }),
     ...createRecallActivities({ recall: deps.recall, prisma: deps.prisma }),
     ...createAnthropicActivities({
       anthropic: deps.anthropic,

@@ -8,6 +8,8 @@ import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
 import { accountRoutes, exportDownloadRoutes } from './account';
 import { requireAuth, type TokenVerifier } from './auth';
+import { campaignWebhookRoutes } from './campaign-webhooks';
+import { campaignRoutes, instantlySecretRoutes } from './campaigns';
 import { codecRoutes } from './codec';
 import { connectionRoutes, oauthCallbackRoutes } from './connections';
 import { errorHandler, notFoundHandler } from './errors';
@@ -76,6 +78,7 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use('/codec', apiRateLimit(limits.apiPerMinute), codecRoutes(deps));
   app.use('/webhooks', webhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
+  app.use('/webhooks', campaignWebhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
   app.use(
     '/api',
     unauthenticatedRateLimit(limits.apiPerMinute),
@@ -84,6 +87,8 @@ export function createApp(deps: AppDependencies): Express {
     express.json({ limit: apiBodyLimit, strict: true }),
   );
   app.use('/api/meetings', meetingRoutes(deps));
+  app.use('/api/campaigns', campaignRoutes(deps));
+  app.use('/api/settings/instantly-webhook-secret', instantlySecretRoutes(deps));
   app.use('/api/me', meRoutes(deps));
   app.use('/api/settings', settingsRoutes(deps));
   app.use('/api/proposals', proposalRoutes(deps));

@@ -55,6 +55,14 @@ export const ZConfigSchema = z.object({
   GEMINI_BASE_URL: optionalString,
   GEMINI_EMBEDDING_MODEL: z.string().default('gemini-embedding-001'),
 
+  INSTANTLY_API_KEY: optionalString,
+  INSTANTLY_BASE_URL: optionalString,
+  /** The Instantly mailbox campaigns send from; warm-up is enabled on it at every launch. */
+  INSTANTLY_SENDING_ACCOUNT: z.email().default('outreach@sales-blitz.example'),
+  CALCOM_WEBHOOK_SECRET: optionalString,
+  /** Cal.com sends no timestamp header, so a delivery whose body `createdAt` is older than this is rejected. */
+  CALCOM_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+
   RESEND_API_KEY: optionalString,
   RESEND_BASE_URL: optionalString,
   EMAIL_FROM: z.string().default('Sales Blitz <notifications@sales-blitz.example>'),

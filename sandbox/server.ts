@@ -6,9 +6,11 @@ import { createLogger, type Logger } from '../lib/logger';
 import { decodeWebhookSecret } from '../lib/standard-webhooks';
 import { anthropicRouter } from './anthropic';
 import { assemblyaiRouter } from './assemblyai';
+import { calcomControlRouter } from './calcom';
 import type { SandboxContext } from './context';
 import { FaultBook, RequestJournal, sandboxProviders, ZFaultRequestSchema } from './faults';
 import { geminiRouter } from './gemini';
+import { instantlySandbox } from './instantly';
 import { OAuthSandboxState, oauthControlRouter, oauthRouter } from './oauth';
 import { recallRouter } from './recall';
 import { recallDeletionRouter } from './recall-deletion';
@@ -29,6 +31,10 @@ export interface SandboxOptions {
   recallWebhookUrl: string;
   /** Standard Webhooks signing secret (`whsec_…`) for Recall webhooks. */
   recallWebhookSecret: string;
+  /** URL that receives Cal.com booking webhooks; without it and the secret, /_sandbox/calcom is not served. */
+  calcomWebhookUrl?: string;
+  /** Secret Cal.com bookings are signed with (`X-Cal-Signature-256`). */
+  calcomWebhookSecret?: string;
   /** Milliseconds between a bot's status changes, unless the call's scenario sets its own (default 200). */
   stepDelayMs?: number;
   /** Milliseconds an AssemblyAI transcript stays queued before it completes (default 300). */
@@ -85,6 +91,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const resendOutbox = new ResendOutbox();
   app.use('/_sandbox', controlRouter(context));
   app.use('/_sandbox/resend', resendControlRouter(resendOutbox));
+  const instantly = instantlySandbox(context);
+  app.use('/_sandbox/instantly', instantly.control);
+  if (options.calcomWebhookUrl !== undefined && options.calcomWebhookSecret !== undefined) {
+    const calcom = { webhookUrl: options.calcomWebhookUrl, webhookSecret: options.calcomWebhookSecret };
+    app.use('/_sandbox/calcom', calcomControlRouter(context, calcom));
+  }
+  app.use('/instantly', instantly.api);
   const oauthState = new OAuthSandboxState();
   app.use('/_sandbox/oauth', oauthControlRouter(oauthState));
   app.use('/recall', recallDeletionRouter(context));

@@ -118,6 +118,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: config.SANDBOX_PORT,
       recallWebhookUrl: `${config.publicBaseUrl}/webhooks/recall`,
       recallWebhookSecret: secrets.recallWebhookSecret,
+      calcomWebhookUrl: `${config.publicBaseUrl}/webhooks/calcom`,
+      calcomWebhookSecret: secrets.calcomWebhookSecret,
       ...options.sandboxOptions,
       log: logger.child({ component: 'sandbox' }),
     });

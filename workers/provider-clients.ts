@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { AssemblyAI } from 'assemblyai';
 import { Resend } from 'resend';
+import { InstantlyClient } from '../activities/instantly';
 import { RecallClient } from '../activities/recall';
 import type { TConfig } from '../lib/config';
 
@@ -15,8 +16,9 @@ export interface ProviderClients {
   assembly: AssemblyAI;
   genai: GoogleGenAI;
   resend: Resend;
+  instantly: InstantlyClient;
   /** Per provider, true when the client points at the local sandbox rather than the real service. */
-  sandboxed: Record<'recall' | 'anthropic' | 'assemblyai' | 'gemini' | 'resend', boolean>;
+  sandboxed: Record<'recall' | 'anthropic' | 'assemblyai' | 'gemini' | 'resend' | 'instantly', boolean>;
 }
 
 const sandboxKey = 'sandbox-key';
@@ -29,6 +31,7 @@ export function createProviderClients(config: TConfig): ProviderClients {
     assemblyai: config.ASSEMBLYAI_API_KEY === undefined,
     gemini: config.GEMINI_API_KEY === undefined,
     resend: config.RESEND_API_KEY === undefined,
+    instantly: config.INSTANTLY_API_KEY === undefined,
   };
 
   return {
@@ -65,6 +68,10 @@ export function createProviderClients(config: TConfig): ProviderClients {
     }),
     resend: new Resend(config.RESEND_API_KEY ?? sandboxKey, {
       baseUrl: sandboxed.resend ? `${sandbox}/resend` : (config.RESEND_BASE_URL ?? 'https://api.resend.com'),
+    }),
+    instantly: new InstantlyClient({
+      apiKey: config.INSTANTLY_API_KEY ?? sandboxKey,
+      baseUrl: sandboxed.instantly ? `${sandbox}/instantly` : (config.INSTANTLY_BASE_URL ?? 'https://api.instantly.ai'),
     }),
     sandboxed,
   };

@@ -68,6 +68,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     anthropic: clients.anthropic,
     assembly: clients.assembly,
     genai: clients.genai,
+    instantly: clients.instantly,
+    instantlySendingAccount: config.INSTANTLY_SENDING_ACCOUNT,
     resend: clients.resend,
     emailFrom: config.EMAIL_FROM,
     appBaseUrl: config.publicBaseUrl,

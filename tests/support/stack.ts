@@ -41,6 +41,7 @@ const providerKeyVariables = [
   'ANTHROPIC_API_KEY',
   'ASSEMBLYAI_API_KEY',
   'GEMINI_API_KEY',
+  'INSTANTLY_API_KEY',
   'RESEND_API_KEY',
 ];
 
@@ -85,6 +86,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     AUTH_PUBLIC_KEY: '',
     RECALL_WEBHOOK_SECRET: '',
     ASSEMBLYAI_WEBHOOK_SECRET: '',
+    CALCOM_WEBHOOK_SECRET: '',
     ...options.env,
   });
   const logger = createLogger({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
