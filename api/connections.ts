@@ -26,6 +26,8 @@ export interface ConnectionRouteDeps {
   tokenKeys?: TokenEncryptionKeys;
   /** Defaults to the real providers when their client credentials are set, else the sandbox stand-ins. */
   oauthProviders?: OAuthProviderClients;
+  /** Read at first use, because the stack learns the API and sandbox ports after building the app. */
+  currentConfig?: () => TConfig;
 }
 
 export const browserBindingCookie = 'sb_oauth_binding';
@@ -47,11 +49,15 @@ function servicesFor(deps: ConnectionRouteDeps): () => Promise<ConnectionService
       temporal: deps.temporal,
       logger: deps.logger,
       keys: deps.tokenKeys ?? (await resolveTokenEncryptionKeys(deps.config)),
-      providers: deps.oauthProviders ?? createOAuthProviderClients(deps.config),
+      providers: deps.oauthProviders ?? createOAuthProviderClients(currentConfig(deps)),
     }))();
 
     return services;
   };
+}
+
+function currentConfig(deps: ConnectionRouteDeps): TConfig {
+  return deps.currentConfig?.() ?? deps.config;
 }
 
 function redirectUri(config: TConfig, provider: string): string {
@@ -93,12 +99,15 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Router {
     response.cookie(browserBindingCookie, issued.browserBinding, {
       httpOnly: true,
       sameSite: 'lax',
-      secure: deps.config.publicBaseUrl.startsWith('https:'),
+      secure: currentConfig(deps).publicBaseUrl.startsWith('https:'),
       path: callbackPathPrefix,
       maxAge: stateLifetimeMs,
     });
     response.json({
-      url: providers[provider].authorizeUrl({ state: issued.state, redirectUri: redirectUri(deps.config, provider) }),
+      url: providers[provider].authorizeUrl({
+        state: issued.state,
+        redirectUri: redirectUri(currentConfig(deps), provider),
+      }),
     });
   });
 
@@ -144,7 +153,7 @@ export function oauthCallbackRoutes(deps: ConnectionRouteDeps): Router {
     try {
       await completeConnection(await services(), claims, {
         code: query.data.code,
-        redirectUri: redirectUri(deps.config, provider.data),
+        redirectUri: redirectUri(currentConfig(deps), provider.data),
         nowMs,
       });
     } catch (error) {

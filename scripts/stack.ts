@@ -15,7 +15,6 @@ import type { Logger } from '../lib/logger';
 import { migrateDatabase } from '../lib/migrations';
 import { EncryptionCodec, resolvePayloadKeys } from '../lib/payload-codec';
 import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../lib/search-attributes';
-import { ensureRetentionSchedule } from '../lib/retention-schedule';
 import { findTemporalCli } from '../lib/temporal-binaries';
 import { seedDemoData } from '../prisma/seed';
 import { type RunningSandbox, startSandbox } from '../sandbox/server';
@@ -104,6 +103,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       secrets,
       payloadCodec,
       rateLimits: options.rateLimits,
+      currentConfig: () => config,
     });
     const server = await listen(app, config.API_HOST, config.API_PORT);
     stoppers.push(() => closeServer(server));
@@ -118,8 +118,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: config.SANDBOX_PORT,
       recallWebhookUrl: `${config.publicBaseUrl}/webhooks/recall`,
       recallWebhookSecret: secrets.recallWebhookSecret,
-      calcomWebhookUrl: `${config.publicBaseUrl}/webhooks/calcom`,
-      calcomWebhookSecret: secrets.calcomWebhookSecret,
       ...options.sandboxOptions,
       log: logger.child({ component: 'sandbox' }),
     });
@@ -148,8 +146,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         await running;
       });
       progress(`Worker polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
-      const schedule = await ensureRetentionSchedule(temporal, config.TEMPORAL_TASK_QUEUE);
-      progress(`Retention schedule ${schedule} (daily at 03:00 UTC)`);
     }
 
     return { config, database, temporal, verifier, secrets, payloadCodec, sandbox, apiUrl, devServer, worker, close };
