@@ -6,11 +6,16 @@ import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
+import { accountRoutes, exportDownloadRoutes } from './account';
 import { requireAuth, type TokenVerifier } from './auth';
+import { campaignWebhookRoutes } from './campaign-webhooks';
+import { campaignRoutes, instantlySecretRoutes } from './campaigns';
 import { codecRoutes } from './codec';
 import { connectionRoutes, oauthCallbackRoutes } from './connections';
 import { errorHandler, notFoundHandler } from './errors';
 import { meetingRoutes } from './meetings';
+import { proposalRoutes } from './proposals';
+import { meRoutes, settingsRoutes } from './settings';
 import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
 import { localSignInRoutes, uiRoutes } from './ui';
 import { webhookRoutes } from './webhooks';
@@ -75,6 +80,7 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use('/codec', apiRateLimit(limits.apiPerMinute), codecRoutes(deps));
   app.use('/webhooks', webhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
+  app.use('/webhooks', campaignWebhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
   app.use(
     '/api',
     unauthenticatedRateLimit(limits.apiPerMinute),
@@ -83,6 +89,13 @@ export function createApp(deps: AppDependencies): Express {
     express.json({ limit: apiBodyLimit, strict: true }),
   );
   app.use('/api/meetings', meetingRoutes(deps));
+  app.use('/api/campaigns', campaignRoutes(deps));
+  app.use('/api/settings/instantly-webhook-secret', instantlySecretRoutes(deps));
+  app.use('/api/me', meRoutes(deps));
+  app.use('/api/settings', settingsRoutes(deps));
+  app.use('/api/proposals', proposalRoutes(deps));
+  app.use('/api/account', accountRoutes(deps));
+  app.use('/exports', apiRateLimit(limits.apiPerMinute), exportDownloadRoutes(deps));
   app.use('/api/connections', connectionRoutes(deps));
   app.use('/oauth/callback', apiRateLimit(limits.apiPerMinute), oauthCallbackRoutes(deps));
   app.use('/auth', apiRateLimit(limits.apiPerMinute), localSignInRoutes(deps));

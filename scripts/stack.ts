@@ -15,6 +15,7 @@ import type { Logger } from '../lib/logger';
 import { migrateDatabase } from '../lib/migrations';
 import { EncryptionCodec, resolvePayloadKeys } from '../lib/payload-codec';
 import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../lib/search-attributes';
+import { ensureRetentionSchedule } from '../lib/retention-schedule';
 import { findTemporalCli } from '../lib/temporal-binaries';
 import { seedDemoData } from '../prisma/seed';
 import { type RunningSandbox, startSandbox } from '../sandbox/server';
@@ -118,6 +119,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: config.SANDBOX_PORT,
       recallWebhookUrl: `${config.publicBaseUrl}/webhooks/recall`,
       recallWebhookSecret: secrets.recallWebhookSecret,
+      calcomWebhookUrl: `${config.publicBaseUrl}/webhooks/calcom`,
+      calcomWebhookSecret: secrets.calcomWebhookSecret,
       ...options.sandboxOptions,
       log: logger.child({ component: 'sandbox' }),
     });
@@ -146,6 +149,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         await running;
       });
       progress(`Worker polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
+      const schedule = await ensureRetentionSchedule(temporal, config.TEMPORAL_TASK_QUEUE);
+      progress(`Retention schedule ${schedule} (daily at 03:00 UTC)`);
     }
 
     return { config, database, temporal, verifier, secrets, payloadCodec, sandbox, apiUrl, devServer, worker, close };
