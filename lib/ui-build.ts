@@ -41,7 +41,19 @@ export async function buildUi(options: { force?: boolean; log?: (line: string) =
   options.log?.('Building the web UI (vite build ui/)');
   // Imported here so processes that never build (the worker, the API alone) do not load Vite.
   const { build } = await import('vite');
-  await build({ root: uiDir, configFile: path.join(uiDir, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  // Vite and the React plugin pick React's development build and JSX runtime from NODE_ENV, which a test
+  // runner sets to "test"; the served UI is always the production build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root: uiDir, configFile: path.join(uiDir, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) {
+      delete process.env.NODE_ENV;
+    } else {
+      process.env.NODE_ENV = nodeEnv;
+    }
+  }
 
   return true;
 }

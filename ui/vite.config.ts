@@ -5,11 +5,9 @@ import { defineConfig } from 'vite';
 // API, by default the embedded one on 127.0.0.1:3000.
 const apiUrl = process.env.SALES_BLITZ_API_URL ?? 'http://127.0.0.1:3000';
 
-export default defineConfig(({ mode }) => ({
+export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
-  // A build started from a test runner inherits NODE_ENV=test, which would bundle React's development build.
-  define: mode === 'production' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -21,4 +19,4 @@ export default defineConfig(({ mode }) => ({
     host: '127.0.0.1',
     proxy: Object.fromEntries(['/api', '/auth', '/signing', '/oauth'].map((prefix) => [prefix, apiUrl])),
   },
-}));
+});
