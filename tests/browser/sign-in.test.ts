@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchBrowser, phoneViewport, signInAs, type TestBrowser } from '../support/browser';
+import { startTestStack, type TestStack } from '../support/stack';
+
+// Sign-in, navigation and the signing page's refusals, in real Chromium against the whole product.
+
+let stack: TestStack;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('web UI sign-in', () => {
+  test('lists the seeded users and opens the inbox', async () => {
+    const { page, errors } = await browser.open(stack.apiUrl);
+    await page.goto('/');
+    await page.waitForURL('**/sign-in?next=*');
+
+    const choices = page.getByRole('radio');
+    await expect.poll(() => choices.count()).toBe(4);
+    await signInAs(page, 'Riley Rep');
+
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Proposals');
+    expect(await page.getByRole('banner').textContent()).toContain('Riley Rep · rep · Northwind Media');
+    expect(errors).toEqual([]);
+  });
+
+  test('sign-out returns to the sign-in page', async () => {
+    const { page } = await browser.open(stack.apiUrl);
+    await signInAs(page, 'Avery Admin', '/settings');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/sign-in');
+
+    await page.goto('/inbox');
+    await page.waitForURL('**/sign-in?next=%2Finbox');
+  });
+
+  test('unknown signing link says it is not valid', async () => {
+    const { page, errors } = await browser.open(stack.apiUrl, { viewport: phoneViewport });
+    await page.goto('/sign/not-a-real-token');
+
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+      .toBe('This signing link is not valid');
+    expect(errors.filter((error) => !error.includes('404'))).toEqual([]);
+  });
+});
