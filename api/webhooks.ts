@@ -129,7 +129,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
   return router;
 }
 
-function requireRawJsonBody(request: Request): Buffer {
+export function requireRawJsonBody(request: Request): Buffer {
   if (!request.is('application/json')) {
     throw new AppError(ErrorCode.UnsupportedMediaType, 'Webhook bodies must be application/json');
   }
@@ -152,8 +152,8 @@ function parseJson(body: Buffer): unknown {
  * Records the event id, then signals. A repeated id is a duplicate and is not signalled again. If the
  * signal cannot be sent, the record is removed so the provider's retry is processed in full.
  */
-async function deliverOnce(
-  deps: WebhookRouteDeps,
+export async function deliverOnce(
+  deps: Pick<WebhookRouteDeps, 'prisma' | 'logger'>,
   event: { provider: string; eventId: string; eventType: string; subjectId: string },
   signal: () => Promise<void>,
 ): Promise<'signalled' | 'duplicate' | 'workflow_closed'> {

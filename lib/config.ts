@@ -105,6 +105,16 @@ export const ZConfigSchema = z.object({
   RATE_LIMIT_WEBHOOK_PER_MINUTE: z.coerce.number().int().positive().default(120),
   BOT_JOIN_TIMEOUT_MINUTES: z.coerce.number().positive().default(15),
   AUDIO_INTELLIGENCE_TIMEOUT_MINUTES: z.coerce.number().positive().default(30),
+  SIGNING_LINK_TTL_DAYS: z.coerce.number().int().positive().default(14),
+  RATE_LIMIT_SIGNING_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  GMAIL_ROOT_URL: optionalString,
+  DOCUSIGN_BASE_PATH: optionalString,
+  PANDADOC_BASE_URL: optionalString,
+  DOCUSIGN_CONNECT_HMAC_KEYS: optionalString,
+  PANDADOC_WEBHOOK_KEYS: optionalString,
+  // DocuSign Connect retries a failed delivery for days with the original generatedDateTime, so the
+  // tolerance is a day rather than minutes; duplicates within it are caught by their event id.
+  SIGNATURE_WEBHOOK_MAX_AGE_MINUTES: z.coerce.number().int().positive().default(1440),
   DEFAULT_TRANSCRIPT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
 });
 

@@ -29,6 +29,8 @@ export const ErrorCode = {
   InvalidState: 'invalid_state',
   ProposalExpired: 'proposal_expired',
   ConsentMissing: 'consent_missing',
+  SigningLinkUsed: 'signing_link_used',
+  SigningLinkExpired: 'signing_link_expired',
   Internal: 'internal_error',
   ServiceUnavailable: 'service_unavailable',
 } as const;
@@ -63,6 +65,8 @@ const httpStatusByCode: Record<TErrorCode, number> = {
   invalid_state: 409,
   proposal_expired: 409,
   consent_missing: 409,
+  signing_link_used: 410,
+  signing_link_expired: 410,
   internal_error: 500,
   service_unavailable: 503,
 };

@@ -16,6 +16,8 @@ import { recallRouter } from './recall';
 import { recallDeletionRouter } from './recall-deletion';
 import { ResendOutbox, resendControlRouter, resendRouter } from './resend';
 import { Scheduler } from './scheduler';
+import { mountSignatureStandIns } from './signatures';
+import type { SignatureWebhookTargets } from './signature-webhooks';
 import { defaultWebhookRetryDelaysMs } from './webhook-delivery';
 
 // One HTTP server that replaces Recall.ai, Anthropic, AssemblyAI and Gemini under /recall,
@@ -41,6 +43,8 @@ export interface SandboxOptions {
   audioWebhookDelayMs?: number;
   /** Delays before each webhook retry after a non-2xx response (default 100, 400, 1600 ms). */
   webhookRetryDelaysMs?: readonly number[];
+  /** Where the DocuSign Connect and PandaDoc stand-ins send their webhooks, and the keys they sign with. */
+  signatureWebhooks?: SignatureWebhookTargets;
   log?: Logger;
 }
 
@@ -105,6 +109,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   app.use('/anthropic', anthropicRouter(context));
   app.use('/assemblyai', assemblyaiRouter(context));
   app.use('/gemini', geminiRouter(context));
+  mountSignatureStandIns(app, context, options.signatureWebhooks ?? {});
   app.use('/oauth', oauthRouter(context, oauthState));
   app.use('/resend', resendRouter(context, resendOutbox));
   app.use((_req: Request, res: Response) => {
