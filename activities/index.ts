@@ -2,21 +2,25 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { GoogleGenAI } from '@google/genai';
 import type { AssemblyAI } from 'assemblyai';
 import type { Resend } from 'resend';
+import type Stripe from 'stripe';
+import type { PlanPrices } from '../lib/billing/plans';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { OAuthTokenVault } from '../lib/oauth/types';
 import { createAccountDataActivities } from './account-data';
 import { createAnthropicActivities } from './anthropic';
 import { createAssemblyAiActivities } from './assemblyai';
 import { createCampaignDatabaseActivities } from './campaigns';
+import { createBillingActivities } from './billing';
 import { createDatabaseActivities } from './database';
 import { createGeminiActivities } from './gemini';
 import { createInstantlyActivities, type InstantlyClient } from './instantly';
 import { createRecallActivities, type RecallClient } from './recall';
+import { createStripeActivities } from './stripe';
 import { createProposalActivities } from './proposals';
 import { createEmailActivities, type EmailActivities } from './resend';
 import { createRetentionActivities } from './retention';
 import type { AccountDeletionActivities, DataExportActivities, RetentionActivities } from './retention-types';
-import type { AnalysisActivities, MeetingActivities, ProposalActivities } from './types';
+import type { AnalysisActivities, BillingActivities, MeetingActivities, ProposalActivities } from './types';
 
 /** Clients and settings the worker hands to the activities; real or sandbox clients look the same here. */
 export interface ActivityDependencies {
@@ -34,6 +38,9 @@ export interface ActivityDependencies {
   anthropicModel: string;
   maxTranscriptCodePoints: number;
   embeddingModel: string;
+  stripe: Stripe;
+  /** Stripe price ids of the paid plans. */
+  planPrices: PlanPrices;
   assemblyWebhook: { url: string; headerName: string; secret: string };
   /** Base URL of the web UI, for links in emails. */
   appBaseUrl: string;
@@ -45,6 +52,7 @@ export interface ActivityDependencies {
 
 export type Activities = MeetingActivities &
   AnalysisActivities &
+  BillingActivities &
   EmailActivities &
   ProposalActivities &
   RetentionActivities &
@@ -78,6 +86,8 @@ export function createActivities(deps: ActivityDependencies): Activities {
       webhookSecret: deps.assemblyWebhook.secret,
     }),
     ...createGeminiActivities({ genai: deps.genai, prisma: deps.prisma, model: deps.embeddingModel }),
+    ...createBillingActivities({ prisma: deps.prisma }),
+    ...createStripeActivities({ stripe: deps.stripe, prisma: deps.prisma, prices: deps.planPrices }),
     ...email,
     ...createProposalActivities({
       prisma: deps.prisma,

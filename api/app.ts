@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
+import type Stripe from 'stripe';
+import { stripeClientFor } from '../lib/billing/stripe-client';
 import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { WebhookSecrets } from '../lib/local-secrets';
@@ -13,11 +15,13 @@ import { campaignRoutes, instantlySecretRoutes } from './campaigns';
 import { codecRoutes } from './codec';
 import { connectionRoutes, oauthCallbackRoutes } from './connections';
 import { errorHandler, notFoundHandler } from './errors';
+import { billingRoutes } from './billing';
 import { meetingRoutes } from './meetings';
 import { proposalRoutes } from './proposals';
 import { meRoutes, settingsRoutes } from './settings';
 import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
 import { localSignInRoutes, uiRoutes } from './ui';
+import { stripeWebhookRoutes } from './stripe-webhook';
 import { webhookRoutes } from './webhooks';
 
 // The Express application: headers and limits first, then webhooks (raw bodies, their own verification),
@@ -32,6 +36,8 @@ export interface AppDependencies {
   secrets: WebhookSecrets;
   /** The same codec the worker and client use; the codec endpoint decodes with it. */
   payloadCodec: PayloadCodec;
+  /** Stripe client, read per request because the sandbox's port is known only after the API listens. */
+  stripe?: () => Stripe;
   rateLimits?: { apiPerMinute: number; webhookPerMinute: number };
   /** The configuration once the API and sandbox ports are known, where they are picked after the app is built. */
   currentConfig?: () => TConfig;
@@ -79,6 +85,8 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   app.use('/codec', apiRateLimit(limits.apiPerMinute), codecRoutes(deps));
+  const stripe = deps.stripe ?? (() => stripeClientFor(deps.config));
+  app.use('/webhooks/stripe', stripeWebhookRoutes({ ...deps, stripe, perMinute: limits.webhookPerMinute }));
   app.use('/webhooks', webhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
   app.use('/webhooks', campaignWebhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
   app.use(
@@ -89,6 +97,7 @@ export function createApp(deps: AppDependencies): Express {
     express.json({ limit: apiBodyLimit, strict: true }),
   );
   app.use('/api/meetings', meetingRoutes(deps));
+  app.use('/api/billing', billingRoutes({ ...deps, stripe }));
   app.use('/api/campaigns', campaignRoutes(deps));
   app.use('/api/settings/instantly-webhook-secret', instantlySecretRoutes(deps));
   app.use('/api/me', meRoutes(deps));

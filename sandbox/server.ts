@@ -13,6 +13,7 @@ import { geminiRouter } from './gemini';
 import { instantlySandbox } from './instantly';
 import { OAuthSandboxState, oauthControlRouter, oauthRouter } from './oauth';
 import { recallRouter } from './recall';
+import { createStripeSandbox } from './stripe';
 import { recallDeletionRouter } from './recall-deletion';
 import { ResendOutbox, resendControlRouter, resendRouter } from './resend';
 import { Scheduler } from './scheduler';
@@ -33,6 +34,10 @@ export interface SandboxOptions {
   recallWebhookUrl: string;
   /** Standard Webhooks signing secret (`whsec_…`) for Recall webhooks. */
   recallWebhookSecret: string;
+  /** URL that receives Stripe events; without it and the secret, the Stripe stand-in sends no webhooks. */
+  stripeWebhookUrl?: string;
+  /** Stripe endpoint secret (`whsec_…`) events are signed with, in the `Stripe-Signature` header. */
+  stripeWebhookSecret?: string;
   /** URL that receives Cal.com booking webhooks; without it and the secret, /_sandbox/calcom is not served. */
   calcomWebhookUrl?: string;
   /** Secret Cal.com bookings are signed with (`X-Cal-Signature-256`). */
@@ -109,6 +114,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   app.use('/anthropic', anthropicRouter(context));
   app.use('/assemblyai', assemblyaiRouter(context));
   app.use('/gemini', geminiRouter(context));
+  const stripe = createStripeSandbox(context, {
+    webhookUrl: options.stripeWebhookUrl,
+    webhookSecret: options.stripeWebhookSecret,
+  });
+  app.use('/_sandbox/stripe', stripe.control);
+  // The Stripe SDK has no base-path option, so its /v1 routes are served at the root.
+  app.use('/v1', stripe.api);
   mountSignatureStandIns(app, context, options.signatureWebhooks ?? {});
   app.use('/oauth', oauthRouter(context, oauthState));
   app.use('/resend', resendRouter(context, resendOutbox));

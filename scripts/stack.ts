@@ -20,6 +20,8 @@ import { findTemporalCli } from '../lib/temporal-binaries';
 import { seedDemoData } from '../prisma/seed';
 import { type RunningSandbox, startSandbox } from '../sandbox/server';
 import { createProviderClients } from '../workers/provider-clients';
+import { stripeClientFor } from '../lib/billing/stripe-client';
+import { resolveStripeWebhookSecret } from '../lib/billing/webhook-secret';
 import { connectWorker, createWorker } from '../workers/worker';
 
 // The whole product in one process, as `npm start` and the end-to-end tests run it: database (PGlite or
@@ -104,6 +106,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       secrets,
       payloadCodec,
       rateLimits: options.rateLimits,
+      stripe: () => stripeClientFor(config),
       currentConfig: () => config,
     });
     const server = await listen(app, config.API_HOST, config.API_PORT);
@@ -119,6 +122,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: config.SANDBOX_PORT,
       recallWebhookUrl: `${config.publicBaseUrl}/webhooks/recall`,
       recallWebhookSecret: secrets.recallWebhookSecret,
+      stripeWebhookUrl: `${config.publicBaseUrl}/webhooks/stripe`,
+      stripeWebhookSecret: await resolveStripeWebhookSecret(config),
       calcomWebhookUrl: `${config.publicBaseUrl}/webhooks/calcom`,
       calcomWebhookSecret: secrets.calcomWebhookSecret,
       ...options.sandboxOptions,

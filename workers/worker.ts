@@ -10,6 +10,7 @@ import {
 } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities';
+import { planPricesFrom, stripeClientFor } from '../lib/billing/stripe-client';
 import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { WebhookSecrets } from '../lib/local-secrets';
@@ -78,6 +79,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     anthropicModel: config.ANTHROPIC_MODEL,
     maxTranscriptCodePoints: config.ANTHROPIC_MAX_TRANSCRIPT_CODE_POINTS,
     embeddingModel: config.GEMINI_EMBEDDING_MODEL,
+    stripe: stripeClientFor(config),
+    planPrices: planPricesFrom(config),
     assemblyWebhook: {
       url: `${config.publicBaseUrl}/webhooks/assemblyai`,
       headerName: config.ASSEMBLYAI_WEBHOOK_HEADER_NAME,

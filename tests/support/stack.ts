@@ -41,6 +41,7 @@ const providerKeyVariables = [
   'ANTHROPIC_API_KEY',
   'ASSEMBLYAI_API_KEY',
   'GEMINI_API_KEY',
+  'STRIPE_SECRET_KEY',
   'INSTANTLY_API_KEY',
   'RESEND_API_KEY',
 ];
