@@ -46,10 +46,11 @@ function consentState(box: TConsentChange): string {
 function ConsentSettings(props: { isAdmin: boolean }) {
   const consent = useResource<TConsent>('/api/settings/consent');
   const [error, setError] = useState<string>();
-  const [busyScope, setBusyScope] = useState<TConsentScope>();
+  // The box a click changed shows its new state while the change is saved, and its old state if it fails.
+  const [pending, setPending] = useState<{ scope: TConsentScope; granted: boolean }>();
 
   const change = async (scope: TConsentScope, granted: boolean) => {
-    setBusyScope(scope);
+    setPending({ scope, granted });
     setError(undefined);
     try {
       await apiRequest('PUT', `/api/settings/consent/${scope}`, { body: { granted } });
@@ -57,7 +58,7 @@ function ConsentSettings(props: { isAdmin: boolean }) {
     } catch (caught) {
       setError(errorMessage(caught));
     } finally {
-      setBusyScope(undefined);
+      setPending(undefined);
     }
   };
 
@@ -78,8 +79,8 @@ function ConsentSettings(props: { isAdmin: boolean }) {
           <label key={box.scope} className="choice">
             <input
               type="checkbox"
-              checked={box.granted}
-              disabled={busyScope !== undefined}
+              checked={pending?.scope === box.scope ? pending.granted : box.granted}
+              disabled={pending !== undefined}
               onChange={(event) => void change(box.scope, event.target.checked)}
             />
             <span>
