@@ -61,11 +61,25 @@ export function LineItemsTable(props: { content: TProposalContent }) {
   );
 }
 
-/** "economic_buyer" → "Economic buyer", the MEDDPICC field a quote supports. */
+/** "economic_buyer" or "economicBuyer" → "Economic buyer", the MEDDPICC field a quote supports. */
 function fieldLabel(field: string): string {
-  const words = field.replace(/[_-]+/g, ' ').trim();
+  const words = field
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLowerCase();
 
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The quotes grouped by field, fields in the order they first appear. */
+function groupEvidence(evidence: TProposalContent['evidence']): Array<[string, string[]]> {
+  const groups = new Map<string, string[]>();
+  for (const item of evidence) {
+    groups.set(item.field, [...(groups.get(item.field) ?? []), item.quote]);
+  }
+
+  return [...groups.entries()];
 }
 
 export function Evidence(props: { evidence: TProposalContent['evidence'] }) {
@@ -75,10 +89,12 @@ export function Evidence(props: { evidence: TProposalContent['evidence'] }) {
 
   return (
     <ul className="evidence">
-      {props.evidence.map((item, index) => (
-        <li key={`${item.field}-${index}`}>
-          <span className="evidence-field">{fieldLabel(item.field)}</span>
-          <blockquote>{item.quote}</blockquote>
+      {groupEvidence(props.evidence).map(([field, quotes]) => (
+        <li key={field}>
+          <span className="evidence-field">{fieldLabel(field)}</span>
+          {quotes.map((quote, index) => (
+            <blockquote key={index}>{quote}</blockquote>
+          ))}
         </li>
       ))}
     </ul>
