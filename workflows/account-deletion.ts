@@ -1,4 +1,11 @@
-import { condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { AccountDeletionActivities } from '../activities/retention-types';
 
 // Account deletion: a user asks to delete their account, may change their mind for 30 days, and then
@@ -69,6 +76,8 @@ export async function accountDeletion(input: AccountDeletionInput): Promise<Acco
   // A durable timer: the workers may restart many times in 30 days.
   await condition(() => state.status === 'cancelled', deletionGracePeriod);
   if (state.status === 'cancelled') {
+    // The cancelling update records the cancellation; the user gets its answer only if it finishes first.
+    await condition(allHandlersFinished);
     return state;
   }
 

@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
-import { accountTables, deletedUserPlaceholderId, exportCondition } from './table-map';
+import { accountTables, deletedUserPlaceholderId, exportCondition, type OwnedTable } from './table-map';
 
 // Reads and deletes an account's rows through the table map, inside one transaction per call. The
 // transaction sets `app.user_id` so that row-level security on `oauth_connections` shows the user's rows.
@@ -63,18 +63,16 @@ export async function readAccountRows(tx: Transaction, scope: AccountScope): Pro
  * first. Returns the number of rows deleted per table.
  */
 export async function deleteAccountRows(tx: Transaction, scope: AccountScope): Promise<Record<string, number>> {
-  const needsPlaceholder = accountTables.some((entry) =>
-    (entry.references ?? []).some((reference) => reference.replacement === 'placeholder'),
-  );
-  if (needsPlaceholder) {
+  if (await namedInPlaceholderColumns(tx, scope)) {
     await tx.$executeRaw`INSERT INTO users (id) VALUES (${deletedUserPlaceholderId}) ON CONFLICT (id) DO NOTHING`;
   }
   for (const entry of accountTables) {
     for (const reference of entry.references ?? []) {
       const replacement = reference.replacement === 'null' ? 'NULL' : `'${deletedUserPlaceholderId}'`;
       await tx.$executeRawUnsafe(
-        `UPDATE "${entry.table}" SET ${reference.column} = ${replacement} WHERE ${reference.column} = $1`,
+        `UPDATE "${entry.table}" SET ${reference.column} = ${replacement} WHERE ${bindingBoth(notOwnedReference(entry, reference.column))}`,
         scope.userId,
+        scope.soleCompanyIds,
       );
     }
   }
@@ -92,6 +90,32 @@ export async function deleteAccountRows(tx: Transaction, scope: AccountScope): P
   }
 
   return deleted;
+}
+
+/** Whether any row keeps the user's id in a column that must then point at the placeholder user. */
+async function namedInPlaceholderColumns(tx: Transaction, scope: AccountScope): Promise<boolean> {
+  for (const entry of accountTables) {
+    for (const reference of entry.references ?? []) {
+      if (reference.replacement !== 'placeholder') {
+        continue;
+      }
+      const found = await tx.$queryRawUnsafe<unknown[]>(
+        `SELECT 1 FROM "${entry.table}" WHERE ${bindingBoth(notOwnedReference(entry, reference.column))} LIMIT 1`,
+        scope.userId,
+        scope.soleCompanyIds,
+      );
+      if (found.length > 0) {
+        return true;
+      }
+    }
+  }
+
+  return false;
+}
+
+/** Rows that name the user in `column` but stay, because the account does not own them. */
+function notOwnedReference(entry: OwnedTable, column: string): string {
+  return entry.owned === null ? `${column} = $1` : `${column} = $1 AND NOT COALESCE((${entry.owned}), false)`;
 }
 
 /** PostgreSQL rejects a parameter a statement never uses, so every condition mentions both. */
