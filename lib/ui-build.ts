@@ -41,8 +41,8 @@ export async function buildUi(options: { force?: boolean; log?: (line: string) =
   options.log?.('Building the web UI (vite build ui/)');
   // Imported here so processes that never build (the worker, the API alone) do not load Vite.
   const { build } = await import('vite');
-  // Vite and the React plugin pick React's development build and JSX runtime from NODE_ENV, which a test
-  // runner sets to "test"; the served UI is always the production build.
+  // Vite and the React plugin choose React's development build and JSX runtime from NODE_ENV. A test runner
+  // sets it to "test", but the served UI must always be the production build.
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +21,7 @@ const chromiumFlags = [
   '--disable-sync',
 ];
 
-/** A phone's CSS viewport (iPhone 12 to 15 width), used for the signing page. */
+/** A phone-sized viewport, 390 CSS pixels wide, used for the signing page. */
 export const phoneViewport = { width: 390, height: 844 };
 export const desktopViewport = { width: 1280, height: 900 };
 
@@ -40,10 +39,6 @@ export interface BrowserPage {
   context: BrowserContext;
   /** Console errors and uncaught exceptions, CSP violations among them. */
   errors: string[];
-}
-
-export function chromiumAvailable(): boolean {
-  return existsSync(chromiumPath);
 }
 
 /** Builds the UI when ui/dist is stale, then launches Chromium. */

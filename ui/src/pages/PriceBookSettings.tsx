@@ -194,7 +194,7 @@ function ItemForm(props: {
     event.preventDefault();
     const unitPriceMinor = parseMoney(price, props.currency);
     if (unitPriceMinor === null) {
-      setError(`The unit price "${price}" is not a number; type it like 1200.50.`);
+      setError(`Invalid unit price "${price}": type a number such as 1200.50.`);
       return;
     }
     setError(undefined);

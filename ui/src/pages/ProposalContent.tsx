@@ -72,7 +72,7 @@ function fieldLabel(field: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The quotes grouped by field, fields in the order they first appear. */
+/** Groups the quotes by field, keeping fields in the order they first appear. */
 function groupEvidence(evidence: TProposalContent['evidence']): Array<[string, string[]]> {
   const groups = new Map<string, string[]>();
   for (const item of evidence) {

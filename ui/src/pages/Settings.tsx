@@ -8,7 +8,7 @@ import { useResource } from '../use-resource';
 import { ConnectionSettings } from './ConnectionSettings';
 import { PriceBookSettings } from './PriceBookSettings';
 
-// Company settings. Admins change them; reps and auditors see the same page with every control disabled.
+// Company settings. Admins change them, and reps and auditors see the same page with every control disabled.
 
 const consentLabels: Record<TConsentScope, string> = {
   generate_from_call_data: 'Proposals and IOs may be generated from call data',
