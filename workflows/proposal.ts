@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { ProposalActivities, ProposalChanges, ProposalStatus } from '../activities/types';
 import { organizationIdKey, proposalIdKey, proposalStatusKey } from '../lib/search-attributes';
+import { eSignature, signatureWorkflowId } from './e-signature';
 
 export interface ProposalInput {
   proposalId: string;
@@ -75,11 +76,6 @@ export const proposalStateQuery = defineQuery<ProposalState>('proposalState');
 export function proposalWorkflowId(proposalId: string): string {
   return `proposal-${proposalId}`;
 }
-
-// TODO(e-signature workflow not yet in workflows/): started by type name and id so this file compiles
-// without it; switch to `executeChild(eSignature, …)` with `signatureWorkflowId` once it exists.
-const eSignatureWorkflowType = 'eSignature';
-type SignatureOutcome = { outcome: 'signed' | 'declined' | 'voided' | 'expired'; documentSha256: string };
 
 const store = proxyActivities<ProposalActivities>({ startToCloseTimeout: '1 minute' });
 // The draft is a model call: it heartbeats, so a lost worker is noticed long before the 10-minute budget.
@@ -261,10 +257,8 @@ export async function proposal(input: ProposalInput): Promise<ProposalState> {
 
   async function sendForSignature(): Promise<void> {
     try {
-      const result = await executeChild<
-        (input: { proposalId: string; organizationId: string }) => Promise<SignatureOutcome>
-      >(eSignatureWorkflowType, {
-        workflowId: `signature-${proposalId}`,
+      const result = await executeChild(eSignature, {
+        workflowId: signatureWorkflowId(proposalId),
         args: [{ proposalId, organizationId: input.organizationId }],
       });
       await setStatus(result.outcome, { documentSha256: result.documentSha256 });
