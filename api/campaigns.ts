@@ -113,10 +113,12 @@ export function instantlySecretRoutes(deps: CampaignRouteDeps): Router {
       },
     });
 
+    const webhookPath = `/webhooks/instantly/${encodeURIComponent(principal.organizationId)}`;
     response.status(201).json({
       secret,
       headerName: instantlySecretHeader,
-      webhookUrl: `${deps.config.publicBaseUrl}/webhooks/instantly/${encodeURIComponent(principal.organizationId)}`,
+      webhookPath,
+      webhookUrl: `${deps.config.publicBaseUrl}${webhookPath}`,
     });
   });
 

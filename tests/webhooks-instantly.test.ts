@@ -25,7 +25,10 @@ beforeAll(async () => {
   stack = await startTestStack();
   const generated = await stack.request('POST', '/api/settings/instantly-webhook-secret', { principal: admin });
   expect(generated.status).toBe(201);
-  ({ secret, webhookUrl } = generated.body as { secret: string; webhookUrl: string });
+  const { webhookPath } = generated.body as { secret: string; webhookPath: string };
+  secret = (generated.body as { secret: string }).secret;
+  // The API's own address, because the test stack picks its port after the app is configured.
+  webhookUrl = `${stack.apiUrl}${webhookPath}`;
   const configured = await fetch(`${stack.sandbox.url}/_sandbox/instantly/webhook`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
