@@ -15,7 +15,7 @@ import { parseOrThrow } from './errors';
 
 // OAuth connections to DocuSign, PandaDoc and Gmail: `/api/connections` (authenticated) lists, starts and
 // deletes them; the public `/oauth/callback/:provider` receives the provider's redirect. The callback never
-// answers with JSON errors: it redirects the browser back to the settings page with a `connection_error` code.
+// returns JSON errors. It redirects the browser back to the settings page with a `connection_error` code.
 
 export interface ConnectionRouteDeps {
   config: TConfig;
@@ -125,7 +125,7 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Router {
   return router;
 }
 
-/** The public redirect target, mounted at /oauth/callback. */
+/** Builds the public redirect target, mounted at /oauth/callback. */
 export function oauthCallbackRoutes(deps: ConnectionRouteDeps): Router {
   const router = Router();
   const services = servicesFor(deps);

@@ -7,7 +7,7 @@ import { providerGate, type ProviderErrors } from './provider-gate';
 
 // OAuth 2.0 authorization servers of DocuSign, PandaDoc and Google, mounted at /oauth/docusign, /oauth/pandadoc
 // and /oauth/google on the paths the real hosts serve. Authorization is approved at once (302 back to
-// redirect_uri with code and state) unless the authorize URL carries `deny=1`, which answers access_denied.
+// redirect_uri with code and state) unless the authorize URL carries `deny=1`, which returns access_denied.
 // Access tokens issued here go into `context.oauthAccessTokens`, which the provider API stand-ins check.
 // Faults: the `oauth` provider's latency, rate_limit and server_error from sandbox/faults.ts, plus
 // `/_sandbox/oauth/invalid-grant`, which makes refresh grants fail with invalid_grant.
@@ -22,7 +22,7 @@ interface IssuerShape {
   /** Only Google documents a revocation endpoint. */
   revokePath?: string;
   accessTokenLifetimeSeconds: number;
-  /** DocuSign and PandaDoc answer a refresh with a new refresh token and retire the old one; Google keeps it. */
+  /** DocuSign and PandaDoc return a new refresh token on refresh and retire the old one. Google keeps it. */
   rotatesRefreshTokens: boolean;
   defaultAccount: string;
   scope: string;
@@ -73,7 +73,7 @@ interface Grant {
 export class OAuthSandboxState {
   readonly codes = new Map<string, { grant: Grant; redirectUri: string; expiresAtMs: number }>();
   readonly refreshTokens = new Map<string, Grant>();
-  /** Refresh tokens that answer invalid_grant; `all` makes every refresh grant fail that many times. */
+  /** Refresh tokens rejected with invalid_grant. `invalidGrantsForAll` fails that many refresh grants of any token. */
   readonly invalidRefreshTokens = new Set<string>();
   invalidGrantsForAll = 0;
   /** Overrides every issuer's access token lifetime, so tests can make tokens expire soon. */
@@ -141,12 +141,10 @@ const ZAuthorizeQuery = z.object({
 function authorize(state: OAuthSandboxState, shape: IssuerShape, req: Request, res: Response): void {
   const query = ZAuthorizeQuery.safeParse(req.query);
   if (!query.success) {
-    res
-      .status(400)
-      .json({
-        error: 'invalid_request',
-        error_description: 'response_type, client_id, redirect_uri and state are required',
-      });
+    res.status(400).json({
+      error: 'invalid_request',
+      error_description: 'response_type, client_id, redirect_uri and state are required',
+    });
 
     return;
   }

@@ -109,7 +109,7 @@ describe('connect', () => {
     expect(await connectionsOf(admin)).toEqual([]);
   });
 
-  test('unknown provider is refused', async () => {
+  test('unknown provider is rejected', async () => {
     const reply = await stack.request('POST', '/api/connections/dropbox/authorize', { principal: rep });
 
     expect(reply.status).toBe(400);
@@ -126,7 +126,7 @@ describe('connect', () => {
 });
 
 describe('state', () => {
-  test('reused state is refused', async () => {
+  test('reused state is rejected', async () => {
     const { authorizeUrl, cookie } = await startAuthorize(admin, 'pandadoc');
     const callbackUrl = await approveAtProvider(authorizeUrl);
     expect(await openCallback(callbackUrl, cookie)).toBe('/settings?connected=pandadoc');
@@ -138,7 +138,7 @@ describe('state', () => {
     expect(await connectionsOf(admin)).toEqual([]);
   });
 
-  test('forged state is refused', async () => {
+  test('forged state is rejected', async () => {
     const { authorizeUrl, cookie } = await startAuthorize(admin, 'pandadoc');
     const state = authorizeUrl.searchParams.get('state')!;
     const [payload] = state.split('.');
@@ -153,7 +153,7 @@ describe('state', () => {
     expect((await connectionsOf(rep)).some((connection) => connection.provider === 'pandadoc')).toBe(false);
   });
 
-  test('expired state is refused', async () => {
+  test('expired state is rejected', async () => {
     const { authorizeUrl } = await startAuthorize(admin, 'pandadoc');
     const keys = await resolveTokenEncryptionKeys(stack.config);
     const issued = issueState(
@@ -169,8 +169,8 @@ describe('state', () => {
     expect(await connectionsOf(admin)).toEqual([]);
   });
 
-  test('state from another user refused', async () => {
-    // The admin starts; the link is completed in the rep's browser, which holds the rep's own binding cookie.
+  test('state from another user rejected', async () => {
+    // The admin starts; the link is completed in the rep's browser, which has the rep's own binding cookie.
     const adminStart = await startAuthorize(admin, 'pandadoc');
     const repStart = await startAuthorize(rep, 'pandadoc');
 
@@ -181,7 +181,7 @@ describe('state', () => {
     expect((await connectionsOf(rep)).some((connection) => connection.provider === 'pandadoc')).toBe(false);
   });
 
-  test('state for another provider refused', async () => {
+  test('state for another provider rejected', async () => {
     const { authorizeUrl, cookie } = await startAuthorize(admin, 'gmail');
     const callbackUrl = new URL(await approveAtProvider(authorizeUrl));
     callbackUrl.pathname = '/oauth/callback/pandadoc';

@@ -204,7 +204,7 @@ describe('row-level security', () => {
     expect(rows).toEqual([{ status: 'active' }]);
   });
 
-  test('insert for another user refused', async () => {
+  test('insert for another user rejected', async () => {
     const insert = rawQuery(
       userB,
       `INSERT INTO oauth_connections (id, user_id, organization_id, provider, key_id, access_token_ciphertext, access_token_expires_at, updated_at, scopes)

@@ -105,7 +105,7 @@ async function signalWaitingSignatures(services: ConnectionServices, userId: str
 }
 
 /**
- * Deletes the connection at once, then asks the provider to revoke its tokens. A failed revocation is logged
+ * Deletes the connection at once, then requests revocation of its tokens at the provider. A failed revocation is logged
  * and reported, and never brings the row back.
  */
 export async function disconnect(

@@ -13,7 +13,7 @@ export interface OAuthTokenSet {
   scopes: string[];
 }
 
-/** A non-2xx answer from a provider's OAuth endpoint; `oauthError` is the RFC 6749 `error` field, if any. */
+/** A non-2xx response from a provider's OAuth endpoint. `oauthError` is the RFC 6749 `error` field, if any. */
 export class OAuthProviderError extends Error {
   override readonly name = 'OAuthProviderError';
 
@@ -22,7 +22,9 @@ export class OAuthProviderError extends Error {
     readonly status: number,
     readonly oauthError: string | null,
   ) {
-    super(`The ${provider} OAuth endpoint answered HTTP ${status}${oauthError === null ? '' : ` (${oauthError})`}`);
+    super(
+      `The ${provider} OAuth endpoint responded with HTTP ${status}${oauthError === null ? '' : ` (${oauthError})`}`,
+    );
   }
 
   get isInvalidGrant(): boolean {
@@ -73,8 +75,8 @@ function docusignEndpoints(config: TConfig): ProviderEndpoints {
     authorizeUrl: `${base}/oauth/auth`,
     tokenUrl: `${base}/oauth/token`,
     accountUrl: `${base}/oauth/userinfo`,
-    // DocuSign's account server has only /oauth/auth, /oauth/token and /oauth/userinfo; a user withdraws the
-    // app's consent in DocuSign's own settings, and the access token stays valid until it expires (8 hours).
+    // DocuSign's account server documents only /oauth/auth, /oauth/token and /oauth/userinfo. A user withdraws
+    // the app's consent in DocuSign's own settings, and the access token stays valid until it expires.
     revokeUrl: null,
     scopes: ['signature', 'extended'],
     clientAuthentication: 'basic',
@@ -98,8 +100,8 @@ function pandadocEndpoints(config: TConfig): ProviderEndpoints {
     authorizeUrl: real ? 'https://app.pandadoc.com/oauth2/authorize' : `${sandbox}/oauth2/authorize`,
     tokenUrl: real ? 'https://api.pandadoc.com/oauth2/access_token' : `${sandbox}/oauth2/access_token`,
     accountUrl: real ? 'https://api.pandadoc.com/public/v1/members/current' : `${sandbox}/public/v1/members/current`,
-    // NOTE: PandaDoc's public API reference shows no token revocation endpoint; the user removes the app in
-    // PandaDoc, and the access token stays valid until it expires.
+    // NOTE: no token revocation endpoint was found in PandaDoc's public API reference. The user removes the app
+    // in PandaDoc, and the access token stays valid until it expires.
     revokeUrl: null,
     scopes: ['read+write'],
     clientAuthentication: 'body',

@@ -2,7 +2,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client';
 
 // Every query on `oauth_connections` runs through `withUserScope`. The table's row-level security policy
 // compares `user_id` with the transaction-local setting `app.user_id`, so a query in another user's scope, or
-// in no scope, sees and changes no row. Superusers (PGlite's only role among them) bypass the policy.
+// in no scope, reads and changes no row. Superusers (PGlite's only role among them) bypass the policy.
 
 export type ScopedTransaction = Prisma.TransactionClient;
 

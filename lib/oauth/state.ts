@@ -92,8 +92,8 @@ export function verifyState(
 }
 
 /**
- * Marks a state used by storing its hash in `webhook_events` (provider `oauth_state`); the unique key on
- * (provider, event_id) makes a second use fail even when two callbacks race.
+ * Marks a state used by storing its hash in `webhook_events` (provider `oauth_state`). The unique key on
+ * (provider, event_id) makes a second use fail, even when two callbacks race.
  */
 export async function consumeState(prisma: PrismaClient, state: string, claims: OAuthStateClaims): Promise<boolean> {
   try {

@@ -109,7 +109,7 @@ async function readOrRefresh(
 }
 
 /**
- * The columns that hold a connection's tokens, both encrypted under the current key. Re-encrypting the refresh
+ * Encrypts both tokens under the current key and returns the row's token columns. Re-encrypting the refresh
  * token on every refresh moves old rows to the new key after a rotation.
  */
 export function encryptTokenColumns(
