@@ -76,6 +76,7 @@ export function proposalRoutes(deps: ProposalRouteDeps): Router {
 
         return {
           id: row.id,
+          meetingId: row.meetingId,
           status: row.status,
           title: content?.title ?? null,
           prospect: row.prospect ? { name: row.prospect.name, company: row.prospect.company } : null,
