@@ -14,7 +14,7 @@ import type { TSignatureProvider } from './signature-types';
 export interface GmailDependencies {
   prisma: PrismaClient;
   oauthVault: AccessTokenSource | undefined;
-  /** Gmail API root, `https://gmail.googleapis.com/` or the sandbox's `/gmail/`. */
+  /** Gmail API root, `https://gmail.googleapis.com/` or the sandbox's root URL; googleapis uses only its origin. */
   gmailRootUrl: string;
 }
 

@@ -4,7 +4,7 @@ import { derivedToken } from './ids';
 import { providerGate, providerJsonBody, type ProviderErrors } from './provider-gate';
 import { hasIssuedToken, issueAccessToken } from './signature-common';
 
-// Gmail API v1 stand-in, mounted at /gmail: messages.send and messages.list with `q=rfc822msgid:<id>`.
+// Gmail API v1 stand-in, mounted at /gmail (googleapis keeps only the origin of `rootUrl`, so it is the sandbox root): messages.send and messages.list with `q=rfc822msgid:<id>`.
 // A `lost_response` fault stores the message and then answers 500, as a send whose reply was lost.
 // Errors follow Google's JSON shape `{ error: { code, message, status } }`.
 
@@ -42,7 +42,7 @@ export function gmailRouter(context: SandboxContext, messages: SandboxGmailMessa
   );
   router.use(...providerJsonBody(gmailErrors));
 
-  router.post('/gmail/v1/users/me/messages/send', (req, res) => {
+  router.post('/v1/users/me/messages/send', (req, res) => {
     const raw = (req.body as { raw?: unknown }).raw;
     if (typeof raw !== 'string' || raw === '') {
       res
@@ -66,7 +66,7 @@ export function gmailRouter(context: SandboxContext, messages: SandboxGmailMessa
     res.json({ id: message.id, threadId: message.threadId, labelIds: ['SENT'] });
   });
 
-  router.get('/gmail/v1/users/me/messages', (req, res) => {
+  router.get('/v1/users/me/messages', (req, res) => {
     const query = typeof req.query.q === 'string' ? req.query.q : '';
     const wanted = /^rfc822msgid:(\S+)$/.exec(query.trim())?.[1];
     const found = messages.filter((message) => wanted === undefined || message.messageIdHeader === wanted);

@@ -44,20 +44,16 @@ export async function startSignatureApi(deps: {
   temporal: () => Client;
   config: TConfig;
 }): Promise<SignatureApi> {
+  // Each test gets its own Temporal server; the routes, built once, reach the current one through this proxy.
+  const temporal = new Proxy({} as Client, {
+    get: (_target, property) => Reflect.get(deps.temporal(), property) as unknown,
+  });
   const app = express();
   app.set('trust proxy', 'loopback');
-  app.use('/signing', (request, response, next) =>
-    signingRoutes({ prisma: deps.prisma, temporal: deps.temporal(), logger, perMinute: 1000 })(request, response, next),
-  );
-  app.use('/webhooks', (request, response, next) =>
-    signatureWebhookRoutes({
-      config: deps.config,
-      prisma: deps.prisma,
-      temporal: deps.temporal(),
-      logger,
-      perMinute: 1000,
-      keys,
-    })(request, response, next),
+  app.use('/signing', signingRoutes({ prisma: deps.prisma, temporal, logger, perMinute: 1000 }));
+  app.use(
+    '/webhooks',
+    signatureWebhookRoutes({ config: deps.config, prisma: deps.prisma, temporal, logger, perMinute: 1000, keys }),
   );
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
@@ -137,7 +133,7 @@ export function signatureActivities(
     oauthVault: vault,
     publicBaseUrl: apiUrl,
     signingLinkTtlDays: 14,
-    gmailRootUrl: `${sandboxUrl}/gmail/`,
+    gmailRootUrl: `${sandboxUrl}/`,
     docusignBasePath: `${sandboxUrl}/docusign/restapi`,
     pandadocBaseUrl: `${sandboxUrl}/pandadoc`,
     pandadocDraftPollIntervalMs: 50,
