@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveStripeWebhookSecret } from '../lib/billing/webhook-secret';
+import { loadHistoryFiles, saveHistory } from '../lib/histories';
 import { stripeSignatureHeader } from '../sandbox/stripe-state';
 import { type billingGrace, billingGraceStateQuery, billingGraceWorkflowId } from '../workflows/billing-grace';
-import { startTestStack, type TestStack } from './support/stack';
+import { startTestStack, type TestStack, testWorkflowBundle } from './support/stack';
 import { waitFor } from './support/wait';
 
 // Stripe webhooks against the real app, database and Temporal dev server, with the sandbox standing in
@@ -78,6 +83,19 @@ async function deliver(
   });
 
   return { status: response.status, body: (await response.json()) as WebhookReply };
+}
+
+/**
+ * Saves the workflow's history as the replay command reads it and replays it against today's code.
+ * RECORD_HISTORIES_DIR (e.g. tests/histories) keeps the file for the committed replay set.
+ */
+async function expectHistoryReplays(workflowId: string): Promise<void> {
+  const directory = process.env.RECORD_HISTORIES_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'billing-history-')));
+  await saveHistory(stack.temporal, workflowId, directory, stack.payloadCodec);
+  const [saved] = (await loadHistoryFiles(directory)).filter((item) => item.workflowId === workflowId);
+  expect(saved).toBeDefined();
+
+  await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, saved!.history, workflowId);
 }
 
 function account() {
@@ -230,6 +248,7 @@ describe('Stripe webhooks', () => {
     const row = await account();
     expect(row.status).toBe('active');
     expect(row.graceEndsAt).toBeNull();
+    await expectHistoryReplays(billingGraceWorkflowId(organizationId));
   });
 
   it('duplicated and reordered deliveries converge', async () => {
