@@ -1,4 +1,9 @@
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { notFoundHandler } from '../../api/errors';
+import { securityHeaders } from '../../api/security';
+import { localSignInRoutes, uiRoutes } from '../../api/ui';
 import { launchBrowser, phoneViewport, signInAs, type TestBrowser } from '../support/browser';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -49,5 +54,41 @@ describe('web UI sign-in', () => {
       .poll(() => page.getByRole('heading', { level: 1 }).textContent())
       .toBe('This signing link is not valid');
     expect(errors.filter((error) => !error.includes('404'))).toEqual([]);
+  });
+});
+
+describe('web UI sign-in with an identity provider', () => {
+  test('local sign-in is absent and explained', async () => {
+    // The routes as createApp mounts them, under the settings of a production API that verifies JWKS tokens.
+    const deps = {
+      config: { ...stack.config, NODE_ENV: 'production' as const },
+      prisma: stack.database.prisma,
+      verifier: { ...stack.verifier, mode: 'jwks' as const },
+    };
+    const app = express();
+    app.use(securityHeaders());
+    app.use('/auth', localSignInRoutes(deps));
+    app.use(uiRoutes(deps));
+    app.use(notFoundHandler);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    try {
+      const signIn = await fetch(`${baseUrl}/auth/local-sign-in`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userId: 'user_demo_rep' }),
+      });
+      expect(signIn.status).toBe(404);
+
+      const { page } = await browser.open(baseUrl);
+      await page.goto('/sign-in');
+      await page.getByText('Sign-in is configured by your identity provider.', { exact: false }).waitFor();
+      expect(await page.getByRole('radio').count()).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
