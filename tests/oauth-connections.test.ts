@@ -7,6 +7,7 @@ import { createOAuthTokenVault } from '../lib/oauth/token-vault';
 import { createOAuthProviderClients } from '../lib/oauth/provider-clients';
 import type { TOAuthProvider } from '../lib/oauth/types';
 import { DEMO_ADMIN_USER_ID, DEMO_ORGANIZATION_ID, DEMO_REP_USER_ID } from '../prisma/seed';
+import { oauthReconnectedSignal } from '../workflows/e-signature';
 import { startTestStack, type TestStack } from './support/stack';
 
 // Connecting, reconnecting and disconnecting providers as a rep does it in the browser: the API hands out
@@ -310,7 +311,7 @@ async function reconnectSignals(workflowId: string): Promise<unknown[]> {
   const signals: unknown[] = [];
   for (const event of history.events ?? []) {
     const signaled = event.workflowExecutionSignaledEventAttributes;
-    if (signaled?.signalName !== 'oauthReconnectedSignal') continue;
+    if (signaled?.signalName !== oauthReconnectedSignal.name) continue;
     const [payload] = await stack.payloadCodec.decode(signaled.input?.payloads ?? []);
     signals.push(JSON.parse(Buffer.from(payload?.data ?? []).toString('utf8')));
   }

@@ -7,6 +7,7 @@ import type { OAuthStateClaims } from './state';
 import { decryptToken, type TokenEncryptionKeys } from './token-crypto';
 import { encryptTokenColumns } from './token-vault';
 import type { TOAuthProvider } from './types';
+import { oauthReconnectedSignal, signatureWorkflowId } from '../../workflows/e-signature';
 
 // What a user does with their OAuth connections: list them, finish connecting one after the provider's
 // redirect, and disconnect one. Every read and write of `oauth_connections` runs in the user's RLS scope.
@@ -84,9 +85,7 @@ export async function completeConnection(
   await signalWaitingSignatures(services, userId, provider);
 }
 
-// The e-signature workflow (`signature-<proposalId>`) defines this signal; a send that failed because the
-// connection needed the user waits for it.
-const oauthReconnectedSignalName = 'oauthReconnectedSignal';
+// A signature send that failed because the connection needed the user waits for this signal.
 
 async function signalWaitingSignatures(services: ConnectionServices, userId: string, provider: TOAuthProvider) {
   const proposals = await services.prisma.proposal.findMany({
@@ -94,9 +93,9 @@ async function signalWaitingSignatures(services: ConnectionServices, userId: str
     select: { id: true },
   });
   for (const { id } of proposals) {
-    const workflowId = `signature-${id}`;
+    const workflowId = signatureWorkflowId(id);
     try {
-      await services.temporal.workflow.getHandle(workflowId).signal(oauthReconnectedSignalName, { provider });
+      await services.temporal.workflow.getHandle(workflowId).signal(oauthReconnectedSignal, { provider });
     } catch (error) {
       // A proposal whose signature workflow has not started or has ended has nothing waiting.
       services.logger.debug({ workflowId, provider, error: (error as Error).name }, 'No waiting signature workflow');
