@@ -46,6 +46,27 @@ describe('web UI sign-in', () => {
     await page.waitForURL('**/sign-in?next=%2Finbox');
   });
 
+  test('keyboard alone signs in', async () => {
+    const { page } = await browser.open(stack.apiUrl);
+    await page.goto('/sign-in');
+    await page.getByRole('radio').first().waitFor();
+
+    // The first user's radio button has focus; the arrow key picks the next user and Enter submits the form.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/inbox');
+    await expect.poll(() => page.getByRole('banner').textContent()).toContain('Alex Auditor · auditor');
+
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as HTMLElement;
+
+      return { text: element.textContent, outline: getComputedStyle(element).outlineStyle };
+    });
+    expect(focused.text).toBe('Skip to content');
+    expect(focused.outline).toBe('solid');
+  });
+
   test('unknown signing link says it is not valid', async () => {
     const { page, errors } = await browser.open(stack.apiUrl, { viewport: phoneViewport });
     await page.goto('/sign/not-a-real-token');
