@@ -40,15 +40,27 @@ export async function prepareForProposal(stack: Stack, progress: (line: string) 
   }
   progress('Consent given for proposals (all three boxes)');
 
-  const rep = apiClient(stack.apiUrl, await tokenFor(stack, DEMO_REP_USER_ID, 'rep'));
-  const { url } = (await rep('POST', '/api/connections/gmail/authorize')) as { url: string };
+  // Called without the JSON client because the answer sets a cookie that binds the OAuth state to this
+  // browser, and the callback must carry it back.
+  const authorize = await fetch(`${stack.apiUrl}/api/connections/gmail/authorize`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${await tokenFor(stack, DEMO_REP_USER_ID, 'rep')}` },
+  });
+  if (!authorize.ok) {
+    throw new Error(`Starting the Gmail connection failed with ${authorize.status}: ${await authorize.text()}`);
+  }
+  const { url } = (await authorize.json()) as { url: string };
+  const cookies = authorize.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';')[0])
+    .join('; ');
   // The provider's consent screen redirects to the product's callback, which redirects to the settings page.
   const consent = await fetch(url, { redirect: 'manual' });
   const callbackUrl = consent.headers.get('location');
   if (consent.status !== 302 || callbackUrl === null) {
     throw new Error(`The Gmail consent screen answered ${consent.status} instead of a redirect`);
   }
-  const callback = await fetch(callbackUrl, { redirect: 'manual' });
+  const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { Cookie: cookies } });
   const settingsUrl = callback.headers.get('location') ?? '';
   if (callback.status !== 302 || !settingsUrl.includes('connected=gmail')) {
     throw new Error(`Connecting Gmail failed: the callback answered ${callback.status} (${settingsUrl})`);
