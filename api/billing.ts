@@ -11,8 +11,8 @@ import type { Logger } from '../lib/logger';
 import type { Principal } from './auth';
 import { parseOrThrow } from './errors';
 
-// Billing: the company's plan, status, allowance and this month's usage; a Stripe Checkout Session to buy a
-// plan; a Stripe billing portal session to change or cancel it. Only admins start payments.
+// Billing routes. Anyone in the company reads its plan, status, allowance and this month's usage. Admins
+// start a Stripe Checkout Session to buy a plan, or a billing portal session to change or cancel it.
 
 const ZCheckoutSchema = z.object({ plan: z.enum(['pro', 'enterprise']) }).strict();
 const ZIdempotencyKeySchema = z.string().trim().min(8).max(200).optional();

@@ -113,7 +113,7 @@ async function verifiedEvent(deps: StripeWebhookDeps, request: Request): Promise
 
 /**
  * Records the event id, then applies the event. A repeated id is a duplicate and is not applied again. If
- * applying fails, the record is removed and Stripe is answered 503, so its retry is applied in full.
+ * applying fails, the record is removed and the response is 503, so Stripe's retry is applied in full.
  */
 async function applyOnce(
   deps: StripeWebhookDeps,
@@ -183,7 +183,7 @@ async function applyEvent(
   }
 }
 
-/** A payment or cancellation with no grace period running has nothing to end. */
+/** Awaits a signal to the grace workflow; with no grace period running, a payment or cancellation has nothing to end. */
 async function signalIfRunning(signal: Promise<void>): Promise<void> {
   try {
     await signal;

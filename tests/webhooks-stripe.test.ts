@@ -106,7 +106,7 @@ function eventRows(eventId: string) {
   return stack.database.prisma.webhookEvent.count({ where: { provider: 'stripe', eventId } });
 }
 
-/** The admin starts a checkout, the sandbox customer pays, and the pro plan arrives by webhook. */
+/** Buys the pro plan: the admin starts a checkout, the sandbox customer pays, and webhooks apply the plan. */
 async function buyProPlan(): Promise<{ subscriptionId: string; customerId: string }> {
   const checkout = await stack.request('POST', '/api/billing/checkout', { principal: admin, body: { plan: 'pro' } });
   expect(checkout.status).toBe(201);

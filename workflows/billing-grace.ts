@@ -1,9 +1,9 @@
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BillingActivities } from '../activities/types';
 
-// A company's grace period after a failed payment. Stripe keeps retrying the invoice; if no payment arrives
-// within the grace period the plan is restricted to the free allowance, and a later payment lifts that.
-// Stripe is asked once more before restricting, because a payment webhook may be lost or arrive first.
+// A company's grace period after a failed payment, while Stripe keeps retrying the invoice. If no payment
+// arrives in time, the plan is restricted to the free allowance until a later payment lifts it. Stripe is
+// read once more before restricting, because a payment webhook may be lost or arrive before the failure.
 
 export interface BillingGraceInput {
   organizationId: string;
@@ -31,7 +31,7 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 const account = proxyActivities<BillingActivities>({ startToCloseTimeout: '30 seconds' });
 
-// Stripe outages last minutes to hours; the restriction can wait for the answer, so retries never stop.
+// Stripe outages last minutes to hours; the restriction can wait for the result, so retries never stop.
 const stripe = proxyActivities<BillingActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },

@@ -14,7 +14,7 @@ import {
 import { useTimeSkippingServerPerTest, waitUntil } from '../support/temporal';
 
 // The billing grace period on the time-skipping test server, so its seven days pass in moments. A small
-// in-memory billing account stands in for the database and Stripe; tests assert on that account.
+// in-memory billing account replaces the database and Stripe; tests assert on that account.
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -28,7 +28,7 @@ class FakeBillingAccount {
   recordedMinutesPerMonth = 3_000;
   graceEndsAtMs: number | null = null;
   auditActions: string[] = [];
-  /** What Stripe answers when the workflow asks at the end of the grace period. */
+  /** What Stripe returns when the workflow asks at the end of the grace period. */
   stripeStanding: PaymentStanding = 'unpaid';
 
   activities(): BillingActivities {
