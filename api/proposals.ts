@@ -24,7 +24,7 @@ import { parseOrThrow } from './errors';
 import { principalOf } from './settings';
 
 // A rep's proposals: the inbox, one proposal with its version, decisions and timeline, and the decisions
-// themselves, which go to the proposal workflow as Updates. The database answers the common refusals
+// themselves, which go to the proposal workflow as Updates. A database check rejects the common cases
 // first (other company, wrong state, stale version), and the workflow's validators have the last word.
 
 const ZStatusFilterSchema = z.object({
@@ -240,7 +240,10 @@ async function runUpdate<T>(deps: ProposalRouteDeps, proposalId: string, update:
       throw error;
     }
 
-    throw new AppError(code, cause instanceof ApplicationFailure ? cause.message : 'The decision was refused');
+    throw new AppError(
+      code,
+      cause instanceof ApplicationFailure ? cause.message : 'The workflow rejected the decision',
+    );
   }
 }
 

@@ -86,7 +86,7 @@ describe('proposal draft', () => {
     expect(shown.temporal.proposalUrl).toContain(`proposal-${proposalId}`);
   }, 120_000);
 
-  it('tampered model answer is tampered', async () => {
+  it('stand-in tampers draft on request', async () => {
     await injectTamperedDraft();
 
     const response = await fetch(`${stack.sandbox.url}/anthropic/v1/messages`, {

@@ -41,7 +41,7 @@ export interface ProposalDecisionResult {
   contentHash: string;
 }
 
-/** Refusal codes of the decision validators; the API answers each with HTTP 409, except forbidden (403). */
+/** Failure types the decision validators raise; the API maps each to HTTP 409, except forbidden (403). */
 export const ProposalRefusal = {
   Forbidden: 'forbidden',
   InvalidState: 'invalid_state',
@@ -88,7 +88,7 @@ const email = proxyActivities<ProposalActivities>({ startToCloseTimeout: '1 minu
 
 const hourMs = 3_600_000;
 
-/** A proposal from a qualifying call: consent, draft, the rep's decision with reminders and expiry, then signature. */
+/** Runs a proposal from a qualifying call: consent, draft, the rep's decision with reminders and expiry, then signature. */
 export async function proposal(input: ProposalInput): Promise<ProposalState> {
   const { proposalId } = input;
   const reminderHours = input.reminderHours ?? [24, 72];

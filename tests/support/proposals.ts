@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createProposalActivities } from '../../activities/proposals';
 import type { ProposalStart } from '../../activities/types';
-import type { PrismaClient } from '../../lib/generated/prisma/client';
+import type { Prisma, PrismaClient } from '../../lib/generated/prisma/client';
 import { consentScopes, type TConsentScope } from '../../lib/proposals/content';
 import { readTranscriptFile } from '../../lib/transcript';
 import { demoPriceBookItems, demoPriceBookTerms } from '../../prisma/seed';
@@ -65,7 +65,7 @@ export async function seedQualifiedMeeting(
       meetingId: meeting.id,
       organizationId: options.organizationId,
       sourceFormat: 'qmsum',
-      utterances: transcript.utterances,
+      utterances: transcript.utterances as unknown as Prisma.InputJsonValue,
       speakerCount: new Set(transcript.utterances.map((utterance) => utterance.speaker)).size,
       turnCount: transcript.utterances.length,
       hasTimings: false,
