@@ -2,7 +2,7 @@ import { log } from '@temporalio/activity';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { CampaignActivities } from '../lib/campaigns/activity-types';
 
-// The campaign's own rows: its status, and an audit row for every change so the rep sees who paused it.
+// The campaign's own rows: its status, and an audit row that records who made each change.
 
 export function createCampaignDatabaseActivities(deps: {
   prisma: PrismaClient;

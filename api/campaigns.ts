@@ -16,7 +16,7 @@ import { parseOrThrow } from './errors';
 
 // Outbound campaigns: create one for a list of the company's prospects, read it with its recipients,
 // pause and resume it. Pause and resume are Temporal Updates, so a campaign in the wrong state is
-// refused (409) by the workflow's validator before anything reaches Instantly.
+// rejected (409) by the workflow's validator before anything reaches Instantly.
 
 const ZCreateCampaignSchema = z
   .object({

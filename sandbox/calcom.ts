@@ -5,11 +5,11 @@ import type { SandboxContext } from './context';
 import { derivedToken } from './ids';
 import { deliverWebhook } from './webhook-delivery';
 
-// Cal.com stand-in. Cal.com has no API the product calls; what matters is its webhook, so this is one
-// control route, /_sandbox/calcom/bookings, that books, reschedules or cancels a slot for an attendee and
-// delivers the webhook as Cal.com does: `{ triggerEvent, createdAt, payload }`, signed with
-// `X-Cal-Signature-256` (hex HMAC-SHA256 of the raw body under the webhook secret). A reschedule gets a
-// new uid and names the old one in `rescheduleUid`.
+// Cal.com stand-in. The product calls no Cal.com API and only receives its webhook. So this is one control
+// route, /_sandbox/calcom/bookings, that books, reschedules or cancels a slot for an attendee. It delivers
+// the webhook as Cal.com does: `{ triggerEvent, createdAt, payload }`, signed with `X-Cal-Signature-256`
+// (hex HMAC-SHA256 of the raw body under the webhook secret). A reschedule gets a new uid and names the old
+// one in `rescheduleUid`.
 
 export interface CalcomSandboxOptions {
   webhookUrl: string;

@@ -143,7 +143,7 @@ async function launch(state: CampaignState): Promise<void> {
   log.info('Campaign active', { campaignId: state.campaignId, leadsAdded: leads.added });
 }
 
-/** Rejects a pause or resume in the wrong state, so the API can answer 409 before anything changes. */
+/** Rejects a pause or resume in the wrong state, so the API returns 409 before anything changes. */
 function requireStatus(state: CampaignState, expected: CampaignRunStatus, changing: boolean, verb: string): void {
   if (changing || state.status !== expected) {
     const current = changing ? 'changing status' : state.status;

@@ -1,4 +1,4 @@
-// Signatures of the campaign activities, as the campaign workflow sees them. They carry ids and counts,
+// Signatures of the campaign activities, as the campaign workflow calls them. They carry ids and counts,
 // never addresses or message text: those stay in the database.
 
 export type CampaignStatus = 'draft' | 'active' | 'paused' | 'completed';

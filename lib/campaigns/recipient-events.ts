@@ -1,8 +1,8 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import type { TInstantlyEventType } from './events';
 
-// What an Instantly event changes in the database. An unsubscribe is written here, before the webhook is
-// answered: the suppression row is what every later send and every new campaign checks. A recipient's
+// What an Instantly event changes in the database. An unsubscribe is written here, before the webhook
+// response is sent, because the suppression row is what every later send and every new campaign checks. A recipient's
 // status never leaves unsubscribed or bounced, whatever arrives later.
 
 export type RecipientEventKind = 'sent' | 'replied' | 'bounced' | 'unsubscribed';
