@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -90,9 +90,13 @@ async function deliver(
  * RECORD_HISTORIES_DIR (e.g. tests/histories) keeps the file for the committed replay set.
  */
 async function expectHistoryReplays(workflowId: string): Promise<void> {
-  const directory = process.env.RECORD_HISTORIES_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'billing-history-')));
+  const keep = process.env.RECORD_HISTORIES_DIR;
+  const directory = keep ?? (await mkdtemp(path.join(os.tmpdir(), 'billing-history-')));
   await saveHistory(stack.temporal, workflowId, directory, stack.payloadCodec);
   const [saved] = (await loadHistoryFiles(directory)).filter((item) => item.workflowId === workflowId);
+  if (keep === undefined) {
+    await rm(directory, { recursive: true, force: true });
+  }
   expect(saved).toBeDefined();
 
   await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, saved!.history, workflowId);

@@ -27,7 +27,9 @@ export interface AppliedSubscription {
 }
 
 /**
- * Copies a subscription read from Stripe onto the account that owns its customer. Returns undefined when no
+ * Copies a subscription read from Stripe onto the account that owns its customer.
+ * NOTE: two deliveries handled at the same moment may write in the opposite order to their reads, leaving the
+ * older read until the next event; nothing orders them, because Stripe subscriptions carry no version. Returns undefined when no
  * account has that customer. A restricted account keeps its restriction and its free-plan allowance.
  */
 export async function applySubscription(
