@@ -81,6 +81,24 @@ describe('campaign API', () => {
     expect(resumedAgain.status).toBe(409);
   });
 
+  test('Instantly outage is retried into one campaign', async () => {
+    const [prospect] = await createProspects(stack, 1);
+    const fault = await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'instantly', fault: 'server_error', times: 2 }),
+    });
+    expect(fault.status).toBe(201);
+
+    const { campaign } = await launchCampaign(stack, [prospect!.id]);
+
+    const instantlyId = await instantlyCampaignIdOf(stack, campaign.id);
+    const state = await instantlyState(stack);
+    const copies = state.campaigns.filter((item) => item.name.endsWith(`[sb:${campaign.id}]`));
+    expect(copies.map((item) => item.id)).toEqual([instantlyId]);
+    expect(state.leads.filter((lead) => lead.email === prospect!.email)).toHaveLength(1);
+  });
+
   test('other company sees no campaign', async () => {
     const [prospect] = await createProspects(stack, 1);
     const { campaign } = await launchCampaign(stack, [prospect!.id]);

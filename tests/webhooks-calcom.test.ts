@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { recordedMinutesMetric } from '../lib/billing/entitlements';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { calcomSignatureHeader, signCalcomBody } from '../lib/campaigns/webhook-secrets';
 import { meetingStateQuery, meetingWorkflowId } from '../workflows/meeting-lifecycle';
 import { createProspects, launchCampaign } from './support/campaign-fixtures';
+import { DEMO_ORGANIZATION_ID } from '../prisma/seed';
 import { startTestStack, type TestStack } from './support/stack';
 import { waitFor } from './support/wait';
 
@@ -218,6 +220,34 @@ describe('Cal.com webhook', () => {
     expect(response.status).toBe(404);
     expect(await bookingRow(uid)).toBeNull();
     expect(await stack.database.prisma.meeting.count()).toBe(meetingsBefore);
+  });
+
+  test('booking over the plan records no meeting', async () => {
+    const usage = await stack.database.prisma.usageRecord.create({
+      data: { organizationId: DEMO_ORGANIZATION_ID, metric: recordedMinutesMetric, quantity: 10_000_000 },
+    });
+    try {
+      const meetingsBefore = await stack.database.prisma.meeting.count();
+
+      const booked = await bookThroughCalcom({
+        action: 'create',
+        attendeeEmail: campaignProspect.email,
+        startTime: inTwoHours(),
+      });
+
+      expect(booked.deliveries.map((delivery) => delivery.lastStatus)).toEqual([200]);
+      const booking = await bookingRow(booked.uid);
+      expect(booking).not.toBeNull();
+      expect(booking?.meetingId).toBeNull();
+      expect(await stack.database.prisma.meeting.count()).toBe(meetingsBefore);
+      const audit = await stack.database.prisma.auditEvent.findFirst({
+        where: { subjectType: 'cal_booking', subjectId: booking!.id },
+      });
+      expect(audit?.action).toBe('calcom.booking_without_meeting');
+      expect(audit?.data).toEqual({ reason: 'over_plan' });
+    } finally {
+      await stack.database.prisma.usageRecord.delete({ where: { id: usage.id } });
+    }
   });
 
   test('unhandled trigger gets 200', async () => {
