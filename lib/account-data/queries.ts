@@ -48,7 +48,7 @@ export async function readAccountRows(tx: Transaction, scope: AccountScope): Pro
       continue;
     }
     const rows = await tx.$queryRawUnsafe<Array<{ row: unknown }>>(
-      `SELECT row_to_json(t) AS row FROM "${entry.table}" t WHERE ${bindingBoth(condition)}`,
+      `SELECT to_jsonb(t) - ${secretColumnsArray(entry)} AS row FROM "${entry.table}" t WHERE ${bindingBoth(condition)}`,
       scope.userId,
       scope.soleCompanyIds,
     );
@@ -111,6 +111,11 @@ async function namedInPlaceholderColumns(tx: Transaction, scope: AccountScope): 
   }
 
   return false;
+}
+
+/** A text[] literal of the entry's secret columns; names come from the table map, never from input. */
+function secretColumnsArray(entry: OwnedTable): string {
+  return `ARRAY[${(entry.secretColumns ?? []).map((column) => `'${column}'`).join(', ')}]::text[]`;
 }
 
 /** Rows that name the user in `column` but stay, because the account does not own them. */

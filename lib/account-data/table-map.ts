@@ -15,6 +15,8 @@ export interface OwnedTable {
   notOwnedBecause?: string;
   /** Columns of rows the account does not own that still hold its user id, and what replaces the id. */
   references?: Array<{ column: string; replacement: 'null' | 'placeholder' }>;
+  /** Secret columns left out of exports: token ciphertexts and hashes of single-use links. */
+  secretColumns?: string[];
 }
 
 /** Id of the users row that stands in for deleted users in company records that must keep a valid reference. */
@@ -56,7 +58,11 @@ export const accountTables: readonly OwnedTable[] = [
     owned: `proposal_id IN (${ownedProposals})`,
     references: [{ column: 'created_by_id', replacement: 'null' }],
   },
-  { table: 'signing_requests', owned: `${soleCompany} OR proposal_id IN (${ownedProposals})` },
+  {
+    table: 'signing_requests',
+    owned: `${soleCompany} OR proposal_id IN (${ownedProposals})`,
+    secretColumns: ['token_hash'],
+  },
   { table: 'envelopes', owned: `${soleCompany} OR proposal_id IN (${ownedProposals})` },
   { table: 'cover_emails', owned: `${soleCompany} OR sender_user_id = $1 OR proposal_id IN (${ownedProposals})` },
   { table: 'documents', owned: `${soleCompany} OR proposal_id IN (${ownedProposals})` },
@@ -75,7 +81,7 @@ export const accountTables: readonly OwnedTable[] = [
   { table: 'campaign_recipients', owned: `campaign_id IN (${ownedCampaigns})` },
   { table: 'campaigns', owned: `id IN (${ownedCampaigns})` },
   { table: 'usage_records', owned: `${soleCompany} OR user_id = $1 OR meeting_id IN (${ownedMeetings})` },
-  { table: 'meetings', owned: `id IN (${ownedMeetings})` },
+  { table: 'meetings', owned: `id IN (${ownedMeetings})`, secretColumns: ['sage_session_hash'] },
   { table: 'prospect_intelligence', owned: soleCompany },
   { table: 'prospects', owned: soleCompany },
   {
@@ -91,8 +97,13 @@ export const accountTables: readonly OwnedTable[] = [
   },
   { table: 'email_suppressions', owned: soleCompany },
   { table: 'billing_accounts', owned: soleCompany },
-  { table: 'oauth_connections', owned: `${soleCompany} OR user_id = $1` },
-  { table: 'data_exports', owned: 'user_id = $1' },
+  {
+    table: 'oauth_connections',
+    owned: `${soleCompany} OR user_id = $1`,
+    secretColumns: ['access_token_ciphertext', 'refresh_token_ciphertext', 'key_id'],
+  },
+  // An export never contains earlier archives, which would nest every export in the next one.
+  { table: 'data_exports', owned: 'user_id = $1', secretColumns: ['archive', 'token_hash'] },
   // Receipts of account deletions carry no company id; the sweep's receipts of a deleted company go with it.
   { table: 'subprocessor_deletions', owned: soleCompany },
   { table: 'application_logs', owned: `${soleCompany} OR user_id = $1` },
