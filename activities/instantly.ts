@@ -23,6 +23,8 @@ export class InstantlyClient {
     return ZCampaignSchema.parse(await this.request('POST', '/api/v2/campaigns', body));
   }
 
+  // NOTE: `skip_if_in_campaign` comes from Instantly's bulk lead upload options. Only the stand-in has been run
+  // against it, so at the real Instantly a retried add may create a second lead.
   async addLead(body: { campaign: string; email: string; first_name?: string; company_name?: string }) {
     await this.request('POST', '/api/v2/leads', { ...body, skip_if_in_campaign: true });
   }

@@ -5,7 +5,10 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 // company gets a random secret that its admin enters as a custom header of the Instantly webhook. Only the
 // SHA-256 of that secret is stored, so a database read does not reveal it.
 
-/** Header that carries the company's Instantly webhook secret. */
+/**
+ * Header that carries the company's Instantly webhook secret.
+ * NOTE: this relies on Instantly's webhook settings accepting a custom header; no live workspace was checked.
+ */
 export const instantlySecretHeader = 'X-Sales-Blitz-Instantly-Secret';
 
 export const calcomSignatureHeader = 'X-Cal-Signature-256';
