@@ -82,9 +82,12 @@ describe('built-in signing in the browser', () => {
     expect(await signer.page.getByRole('heading', { level: 1 }).textContent()).toBe(title);
     const shownHash = await signer.page.locator('.facts .hash').textContent();
     expect(shownHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(await signer.page.getByRole('link', { name: 'Read the document (PDF)' }).getAttribute('href')).toBe(
-      `${signingPath.replace('/sign/', '/signing/')}/document.pdf`,
-    );
+    const pdfPath = await signer.page.getByRole('link', { name: 'Read the document (PDF)' }).getAttribute('href');
+    expect(pdfPath).toBe(`${signingPath.replace('/sign/', '/signing/')}/document.pdf`);
+    const pdf = await signer.context.request.get(pdfPath!);
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['content-type']).toContain('application/pdf');
+    expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
     expect(await hasHorizontalScroll(signer.page)).toBe(false);
     await saveScreenshot(signer.page, 'signing-page');
 
