@@ -30,6 +30,8 @@ export const faultKinds = [
   'lost_response',
   // The model's proposal draft names an item outside the price book and states its own prices and totals.
   'tampered_output',
+  // The OAuth token endpoint rejects refresh grants with invalid_grant, as after the user revoked the app.
+  'invalid_grant',
 ] as const;
 export type TFaultKind = (typeof faultKinds)[number];
 

@@ -9,8 +9,8 @@ import { providerGate, type ProviderErrors } from './provider-gate';
 // and /oauth/google on the paths the real hosts serve. Authorization is approved at once (302 back to
 // redirect_uri with code and state) unless the authorize URL carries `deny=1`, which returns access_denied.
 // Access tokens issued here go into `context.oauthAccessTokens`, which the provider API stand-ins check.
-// Faults: the `oauth` provider's latency, rate_limit and server_error from sandbox/faults.ts, plus
-// `/_sandbox/oauth/invalid-grant`, which makes refresh grants fail with invalid_grant.
+// Faults: the `oauth` provider's latency, rate_limit, server_error and invalid_grant from sandbox/faults.ts,
+// plus `/_sandbox/oauth/invalid-grant`, which rejects one given refresh token from then on.
 
 type TIssuer = IssuedAccessToken['provider'];
 
@@ -73,9 +73,8 @@ interface Grant {
 export class OAuthSandboxState {
   readonly codes = new Map<string, { grant: Grant; redirectUri: string; expiresAtMs: number }>();
   readonly refreshTokens = new Map<string, Grant>();
-  /** Refresh tokens rejected with invalid_grant. `invalidGrantsForAll` fails that many refresh grants of any token. */
+  /** Refresh tokens rejected with invalid_grant. */
   readonly invalidRefreshTokens = new Set<string>();
-  invalidGrantsForAll = 0;
   /** Overrides every issuer's access token lifetime, so tests can make tokens expire soon. */
   accessTokenLifetimeSeconds: number | undefined;
 }
@@ -211,12 +210,8 @@ function token(
   if (body.grant_type === 'refresh_token') {
     const refreshToken = body.refresh_token ?? '';
     const grant = state.refreshTokens.get(refreshToken);
-    if (
-      state.invalidGrantsForAll > 0 ||
-      state.invalidRefreshTokens.has(refreshToken) ||
-      grant?.issuer !== shape.issuer
-    ) {
-      state.invalidGrantsForAll = Math.max(0, state.invalidGrantsForAll - 1);
+    const injected = context.faults.take('oauth', 'invalid_grant') !== undefined;
+    if (injected || state.invalidRefreshTokens.has(refreshToken) || grant?.issuer !== shape.issuer) {
       invalidGrant(res, 'Refresh token is invalid, expired or revoked');
 
       return;
@@ -312,10 +307,7 @@ function revoke(context: SandboxContext, state: OAuthSandboxState, req: Request,
   res.status(200).json({});
 }
 
-const ZInvalidGrantRequest = z.union([
-  z.object({ refreshToken: z.string().min(1) }).strict(),
-  z.object({ all: z.number().int().min(1).max(1000) }).strict(),
-]);
+const ZInvalidGrantRequest = z.object({ refreshToken: z.string().min(1) }).strict();
 
 /** Control routes at /_sandbox/oauth for tests and demos. */
 export function oauthControlRouter(state: OAuthSandboxState): Router {
@@ -325,12 +317,13 @@ export function oauthControlRouter(state: OAuthSandboxState): Router {
   router.post('/invalid-grant', (req, res) => {
     const parsed = ZInvalidGrantRequest.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json({ error: 'Expected { refreshToken } or { all: number of refresh grants to fail }' });
+      res
+        .status(400)
+        .json({ error: 'Expected { refreshToken }; inject the invalid_grant fault to reject every refresh' });
 
       return;
     }
-    if ('refreshToken' in parsed.data) state.invalidRefreshTokens.add(parsed.data.refreshToken);
-    else state.invalidGrantsForAll = parsed.data.all;
+    state.invalidRefreshTokens.add(parsed.data.refreshToken);
     res.status(201).json(parsed.data);
   });
 

@@ -252,10 +252,10 @@ describe('reconnect', () => {
     // records the signals it is sent and nothing else.
     await stack.temporal.workflow.start('eSignature', { taskQueue: 'oauth-test-unpolled', workflowId, args: [] });
     await expireAccessToken(rep.userId, 'pandadoc');
-    await fetch(`${stack.sandbox.url}/_sandbox/oauth/invalid-grant`, {
+    await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ all: 1 }),
+      body: JSON.stringify({ provider: 'oauth', fault: 'invalid_grant', times: 1 }),
     });
     const vault = createOAuthTokenVault({
       prisma: stack.database.prisma,

@@ -269,10 +269,10 @@ describe('refresh', () => {
 
   test('invalid_grant marks needs_reconnect', async () => {
     await connectThroughSandbox(userA, 'pandadoc', oldKeys, 60_000);
-    await fetch(`${sandbox.url}/_sandbox/oauth/invalid-grant`, {
+    await fetch(`${sandbox.url}/_sandbox/faults`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ all: 1 }),
+      body: JSON.stringify({ provider: 'oauth', fault: 'invalid_grant', times: 1 }),
     });
     const notices: ReconnectNotice[] = [];
     const vault = createOAuthTokenVault({
@@ -296,6 +296,21 @@ describe('refresh', () => {
     });
     expect(audit).toHaveLength(1);
     expect(notices.map((notice) => notice.email)).toEqual([`${userA}@vault.example`]);
+  });
+
+  test('revoked refresh token needs reconnect', async () => {
+    const tokens = await connectThroughSandbox(userB, 'pandadoc', oldKeys, 60_000);
+    await fetch(`${sandbox.url}/_sandbox/oauth/invalid-grant`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refreshToken: tokens.refreshToken }),
+    });
+    const vault = createOAuthTokenVault({ prisma: database.prisma, keys: oldKeys, providers });
+
+    const error = await vault.accessToken(userB, 'pandadoc').catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(OAuthReconnectRequiredError);
+    expect((error as OAuthReconnectRequiredError).provider).toBe('pandadoc');
   });
 
   test('provider outage is a retryable error', async () => {
