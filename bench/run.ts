@@ -1,9 +1,11 @@
 import { postCallUsage, runPostCallBenchmark } from './post-call';
+import { retentionUsage, runRetentionBenchmark } from './retention';
 
 // Entry point of `npm run bench -- <name> [options]`. Each benchmark is one entry in the table below.
 
 const benchmarks: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
   'post-call': { run: runPostCallBenchmark, usage: postCallUsage },
+  retention: { run: runRetentionBenchmark, usage: retentionUsage },
 };
 
 const [name, ...argv] = process.argv.slice(2);
