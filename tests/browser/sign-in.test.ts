@@ -7,7 +7,7 @@ import { localSignInRoutes, uiRoutes } from '../../api/ui';
 import { launchBrowser, phoneViewport, signInAs, type TestBrowser } from '../support/browser';
 import { startTestStack, type TestStack } from '../support/stack';
 
-// Sign-in, navigation and the signing page's refusals, in real Chromium against the whole product.
+// Sign-in, the settings page and the signing page's refusals, in real Chromium against the whole product.
 
 let stack: TestStack;
 let browser: TestBrowser;
@@ -75,6 +75,50 @@ describe('web UI sign-in', () => {
       .poll(() => page.getByRole('heading', { level: 1 }).textContent())
       .toBe('This signing link is not valid');
     expect(errors.filter((error) => !error.includes('404'))).toEqual([]);
+  });
+});
+
+describe('settings page', () => {
+  test('admin edits price book and rules', async () => {
+    const { page, errors } = await browser.open(stack.apiUrl);
+    await signInAs(page, 'Avery Admin', '/settings');
+
+    await page.getByText('Add an item').click();
+    await page.getByLabel('SKU').fill('NW-PODCAST');
+    await page.getByLabel('Name').fill('Podcast host read');
+    await page.getByLabel('Unit', { exact: true }).fill('episode');
+    await page.getByLabel('Unit price (USD)').fill('2,500.00');
+    await page.getByRole('button', { name: 'Add item' }).click();
+    const row = page.getByRole('row', { name: /Podcast host read/ });
+    await expect.poll(() => row.textContent()).toContain('$2,500.00');
+
+    await page.getByRole('button', { name: 'Edit Podcast host read' }).click();
+    await page.getByLabel('Unit price (USD)').first().fill('2750');
+    await page.getByRole('button', { name: 'Save item' }).click();
+    await expect.poll(() => row.textContent()).toContain('$2,750.00');
+
+    await page.getByRole('button', { name: 'Deactivate Podcast host read' }).click();
+    await expect.poll(() => row.textContent()).toContain('Inactive');
+
+    await page.getByLabel('Minimum qualification score').fill('70');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByText('qualification score is at least 70', { exact: false }).waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  test('rep reads settings without controls', async () => {
+    const { page } = await browser.open(stack.apiUrl);
+    await signInAs(page, 'Riley Rep', '/settings');
+
+    await page.getByText('Only a company admin can change these settings').waitFor();
+    const boxes = page.getByRole('checkbox');
+    await expect.poll(() => boxes.count()).toBe(3);
+    for (const box of await boxes.all()) {
+      expect(await box.isDisabled()).toBe(true);
+    }
+    expect(await page.getByText('Add an item').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Save rules' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Connect Gmail' }).waitFor();
   });
 });
 
