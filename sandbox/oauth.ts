@@ -19,10 +19,10 @@ interface IssuerShape {
   authorizePath: string;
   tokenPath: string;
   accountPath: string;
-  /** Only Google documents a revocation endpoint. */
+  /** Only Google's client calls a revocation endpoint (see lib/oauth/provider-clients.ts). */
   revokePath?: string;
   accessTokenLifetimeSeconds: number;
-  /** DocuSign and PandaDoc return a new refresh token on refresh and retire the old one. Google keeps it. */
+  /** True: a refresh returns a new refresh token and retires the old one, so the vault must store the new one. */
   rotatesRefreshTokens: boolean;
   defaultAccount: string;
   scope: string;
