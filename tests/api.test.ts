@@ -263,7 +263,7 @@ describe('meeting request validation', () => {
 
 describe('routes and headers', () => {
   test('unknown route returns JSON 404', async () => {
-    const api = await callApi(stack, 'GET', '/api/proposals', { principal: rep });
+    const api = await callApi(stack, 'GET', '/api/no-such-route', { principal: rep });
     const root = await rawRequest(`${stack.apiUrl}/no-such-page`);
 
     expectError(api, 404, 'not_found');
