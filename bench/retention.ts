@@ -44,7 +44,9 @@ export async function runRetentionBenchmark(argv: string[]): Promise<void> {
     const sweepSeedSeconds = await seed(prisma, 'org_bench_sweep', rows);
     const { runId } = await activities.startRetentionRun({ workflowId: 'retention-bench', scheduledForMs: Date.now() });
     const sweep = await timed(() =>
-      new MockActivityEnvironment().run(activities.sweepExpiredTranscripts, { runId, asOfMs: Date.now(), batchSize }),
+      new MockActivityEnvironment().run(() =>
+        activities.sweepExpiredTranscripts({ runId, asOfMs: Date.now(), batchSize }),
+      ),
     );
 
     const rawSeedSeconds = await seed(prisma, 'org_bench_raw', rows);
