@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeTranscript } from '../activities/transcript-store';
 import { startTestStack, type TestStack } from './support/stack';
+import { waitFor } from './support/wait';
 
 // Plans and entitlements through the real API and database: the monthly recorded-minute allowance is
 // enforced when a meeting is created, storing a transcript meters its minutes once, and Checkout creates
@@ -10,7 +11,8 @@ import { startTestStack, type TestStack } from './support/stack';
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // A grace period of about two seconds, so the restriction happens on the real stack within a test.
+  stack = await startTestStack({ env: { BILLING_GRACE_DAYS: String(2 / 86_400) } });
 });
 
 afterAll(async () => {
@@ -28,6 +30,17 @@ function newCompany() {
 }
 
 type Principal = ReturnType<typeof newCompany>['rep'];
+
+async function sandboxControl(path: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${stack.sandbox.url}/_sandbox/stripe${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(response.status).toBe(201);
+
+  return (await response.json()) as Record<string, unknown>;
+}
 
 function scheduleMeeting(principal: Principal) {
   // A join time a day away keeps the bot from being sent while the test runs.
@@ -171,6 +184,40 @@ describe('billing checkout', () => {
     const [first, second] = [await send(), await send()];
 
     expect(second.sessionId).toBe(first.sessionId);
+  });
+
+  it('unpaid grace period restricts, payment lifts', async () => {
+    const { admin, rep, organizationId } = newCompany();
+    const checkout = await stack.request('POST', '/api/billing/checkout', { principal: admin, body: { plan: 'pro' } });
+    const { sessionId } = checkout.body as { sessionId: string };
+    const paid = await sandboxControl(`/checkout/${sessionId}/complete`);
+    const subscriptionId = (paid.subscription as { id: string }).id;
+    const account = () => stack.database.prisma.billingAccount.findUniqueOrThrow({ where: { organizationId } });
+    await waitFor(account, (row) => row.plan === 'pro' && row.status === 'active', 'the pro plan');
+    await useMinutes(rep, 61);
+
+    await sandboxControl(`/subscriptions/${subscriptionId}/payment-failure`);
+    const restricted = await waitFor(account, (row) => row.status === 'restricted', 'the restriction');
+    expect(restricted.plan).toBe('pro');
+    expect(restricted.recordedMinutesPerMonth).toBe(60);
+    const refused = await scheduleMeeting(rep);
+    expect(refused.status).toBe(402);
+    expect((refused.body as { error: { message: string } }).error.message).toContain('restricted');
+
+    await sandboxControl(`/subscriptions/${subscriptionId}/payment-success`);
+    const lifted = await waitFor(account, (row) => row.status === 'active', 'the restriction to be lifted');
+    expect(lifted.recordedMinutesPerMonth).toBe(3_000);
+    expect(lifted.graceEndsAt).toBeNull();
+    expect((await scheduleMeeting(rep)).status).toBe(201);
+    const audit = await stack.database.prisma.auditEvent.findMany({
+      where: { organizationId, subjectType: 'billing_account' },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(audit.map((row) => row.action)).toEqual([
+      'billing.grace_period_started',
+      'billing.plan_restricted',
+      'billing.restriction_lifted',
+    ]);
   });
 
   it('rep cannot start a checkout', async () => {

@@ -48,24 +48,29 @@ export async function applySubscription(
   const status = statusByStripeStatus[subscription.status] ?? 'none';
   const paidPlan = item === undefined ? undefined : planForPrice(prices, item.price.id);
   const plan: TPlanName = grantingStatuses.has(status) ? (paidPlan ?? 'free') : 'free';
-  const restricted = account.status === 'restricted' && status !== 'canceled';
   const lastEventCreatedAt =
     eventCreatedAt !== undefined && (account.lastEventCreatedAt ?? new Date(0)) < eventCreatedAt
       ? eventCreatedAt
       : account.lastEventCreatedAt;
+  const { organizationId } = account;
 
   await prisma.billingAccount.update({
-    where: { organizationId: account.organizationId },
+    where: { organizationId },
     data: {
       stripeSubscriptionId: subscription.id,
       plan,
-      status: restricted ? 'restricted' : status,
-      recordedMinutesPerMonth: restricted ? plans.free.recordedMinutesPerMonth : plans[plan].recordedMinutesPerMonth,
       currentPeriodEnd: item === undefined ? null : new Date(item.current_period_end * 1000),
       lastEventCreatedAt,
       ...(status === 'canceled' ? { graceEndsAt: null } : {}),
     },
   });
+  // The status guard sits in the UPDATE itself, so a restriction the grace workflow sets or lifts between
+  // this function's read and write is never overwritten. Only a cancellation replaces a restriction.
+  const granted = await prisma.billingAccount.updateMany({
+    where: { organizationId, ...(status === 'canceled' ? {} : { status: { not: 'restricted' } }) },
+    data: { status, recordedMinutesPerMonth: plans[plan].recordedMinutesPerMonth },
+  });
+  const restricted = granted.count === 0;
 
   return { organizationId: account.organizationId, plan, status: restricted ? 'restricted' : status };
 }
