@@ -1,8 +1,9 @@
 import { log } from '@temporalio/activity';
 import docusign from 'docusign-esign';
 import type { PrismaClient } from '../lib/generated/prisma/client';
+import type { OAuthTokenVault } from '../lib/oauth/token-vault';
 import { loadApprovedProposal, loadSentDocument, storeDocument } from './documents';
-import { type AccessTokenSource, providerAccessToken } from './oauth-access';
+import { providerAccessToken } from './oauth-access';
 import { providerFailure, statusOf } from './provider-failure';
 import type { TClosingReason } from './signature-types';
 
@@ -11,7 +12,7 @@ import type { TClosingReason } from './signature-types';
 
 export interface DocusignDependencies {
   prisma: PrismaClient;
-  oauthVault: AccessTokenSource | undefined;
+  oauthVault: OAuthTokenVault | undefined;
   /** REST base path, e.g. https://demo.docusign.net/restapi or the sandbox's /docusign/restapi. */
   docusignBasePath: string;
 }

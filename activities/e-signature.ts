@@ -1,22 +1,26 @@
 import type { PrismaClient } from '../lib/generated/prisma/client';
+import type { OAuthTokenVault } from '../lib/oauth/token-vault';
 import { createDocumentActivities } from './documents';
 import { createDocusignActivities } from './docusign';
 import { createGmailActivities } from './gmail';
-import type { AccessTokenSource } from './oauth-access';
 import { createPandadocActivities } from './pandadoc';
 import type { SignatureActivities } from './signature-types';
 import { createSigningActivities } from './signing';
 
 // Every activity of the e-signature workflow, wired to one set of clients and settings.
 
-export interface SignatureDependencies {
-  prisma: PrismaClient;
-  oauthVault: AccessTokenSource | undefined;
-  publicBaseUrl: string;
-  signingLinkTtlDays: number;
+/** Where the signature activities reach Gmail, DocuSign and PandaDoc. */
+export interface SignatureEndpoints {
   gmailRootUrl: string;
   docusignBasePath: string;
   pandadocBaseUrl: string;
+}
+
+export interface SignatureDependencies extends SignatureEndpoints {
+  prisma: PrismaClient;
+  oauthVault: OAuthTokenVault | undefined;
+  publicBaseUrl: string;
+  signingLinkTtlDays: number;
   pandadocDraftPollIntervalMs?: number;
 }
 

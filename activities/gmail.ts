@@ -1,8 +1,9 @@
 import { Context, log } from '@temporalio/activity';
 import { google } from 'googleapis';
 import type { PrismaClient } from '../lib/generated/prisma/client';
+import type { OAuthTokenVault } from '../lib/oauth/token-vault';
 import { loadApprovedProposal, type TApprovedProposal } from './documents';
-import { type AccessTokenSource, providerAccessToken } from './oauth-access';
+import { providerAccessToken } from './oauth-access';
 import { providerFailure, statusOf } from './provider-failure';
 import type { TSignatureProvider } from './signature-types';
 
@@ -13,7 +14,7 @@ import type { TSignatureProvider } from './signature-types';
 
 export interface GmailDependencies {
   prisma: PrismaClient;
-  oauthVault: AccessTokenSource | undefined;
+  oauthVault: OAuthTokenVault | undefined;
   /** Gmail API root, `https://gmail.googleapis.com/` or the sandbox's root URL; googleapis uses only its origin. */
   gmailRootUrl: string;
 }

@@ -12,6 +12,7 @@ import { createAssemblyAiActivities } from './assemblyai';
 import { createCampaignDatabaseActivities } from './campaigns';
 import { createBillingActivities } from './billing';
 import { createDatabaseActivities } from './database';
+import { createSignatureActivities, type SignatureEndpoints } from './e-signature';
 import { createGeminiActivities } from './gemini';
 import { createInstantlyActivities, type InstantlyClient } from './instantly';
 import { createRecallActivities, type RecallClient } from './recall';
@@ -20,6 +21,7 @@ import { createProposalActivities } from './proposals';
 import { createEmailActivities, type EmailActivities } from './resend';
 import { createRetentionActivities } from './retention';
 import type { AccountDeletionActivities, DataExportActivities, RetentionActivities } from './retention-types';
+import type { SignatureActivities } from './signature-types';
 import type { AnalysisActivities, BillingActivities, MeetingActivities, ProposalActivities } from './types';
 
 /** Clients and settings the worker hands to the activities; real or sandbox clients look the same here. */
@@ -48,6 +50,9 @@ export interface ActivityDependencies {
   proposalExpiryDays: number;
   /** Users' DocuSign, PandaDoc and Gmail access tokens, refreshed before they expire. */
   oauthVault?: OAuthTokenVault;
+  /** Gmail, DocuSign and PandaDoc API addresses: the real services or the sandbox stand-ins. */
+  signatureEndpoints: SignatureEndpoints;
+  signingLinkTtlDays: number;
 }
 
 export type Activities = MeetingActivities &
@@ -57,7 +62,8 @@ export type Activities = MeetingActivities &
   ProposalActivities &
   RetentionActivities &
   AccountDeletionActivities &
-  DataExportActivities;
+  DataExportActivities &
+  SignatureActivities;
 
 export function createActivities(deps: ActivityDependencies): Activities {
   const email = createEmailActivities({ resend: deps.resend, from: deps.emailFrom });
@@ -97,6 +103,13 @@ export function createActivities(deps: ActivityDependencies): Activities {
       appBaseUrl: deps.appBaseUrl,
       reminderHours: deps.proposalReminderHours,
       expiryDays: deps.proposalExpiryDays,
+    }),
+    ...createSignatureActivities({
+      prisma: deps.prisma,
+      oauthVault: deps.oauthVault,
+      publicBaseUrl: deps.appBaseUrl,
+      signingLinkTtlDays: deps.signingLinkTtlDays,
+      ...deps.signatureEndpoints,
     }),
     ...createRetentionActivities({ prisma: deps.prisma, recall: deps.recall, assembly: deps.assembly }),
     ...createAccountDataActivities({

@@ -1,17 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { OAuthTokenVault } from '../lib/oauth/token-vault';
 import type { TOAuthProviderName } from './signature-types';
 
 // Access tokens of the rep's OAuth connections for the signature activities. A connection that needs the
 // rep to act (never connected, or refused at refresh) becomes a non-retryable failure with a stable type,
 // so the workflow waits for a reconnect instead of retrying against a dead token.
-
-/** The part of the OAuth token vault (lib/oauth) these activities call. */
-export interface AccessTokenSource {
-  accessToken(
-    userId: string,
-    provider: TOAuthProviderName,
-  ): Promise<{ accessToken: string; externalAccount: string | null }>;
-}
 
 export const OAuthFailureType = {
   ReconnectRequired: 'oauth_reconnect_required',
@@ -19,7 +12,7 @@ export const OAuthFailureType = {
 } as const;
 
 export async function providerAccessToken(
-  vault: AccessTokenSource | undefined,
+  vault: OAuthTokenVault | undefined,
   userId: string,
   provider: TOAuthProviderName,
 ): Promise<{ accessToken: string; externalAccount: string | null }> {

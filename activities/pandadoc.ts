@@ -1,8 +1,9 @@
 import { Context, log } from '@temporalio/activity';
 import { z } from 'zod';
 import type { PrismaClient } from '../lib/generated/prisma/client';
+import type { OAuthTokenVault } from '../lib/oauth/token-vault';
 import { loadApprovedProposal, loadSentDocument, storeDocument } from './documents';
-import { type AccessTokenSource, providerAccessToken } from './oauth-access';
+import { providerAccessToken } from './oauth-access';
 import { providerFailure } from './provider-failure';
 import type { TClosingReason } from './signature-types';
 
@@ -12,7 +13,7 @@ import type { TClosingReason } from './signature-types';
 
 export interface PandadocDependencies {
   prisma: PrismaClient;
-  oauthVault: AccessTokenSource | undefined;
+  oauthVault: OAuthTokenVault | undefined;
   /** API base, https://api.pandadoc.com or the sandbox's /pandadoc. */
   pandadocBaseUrl: string;
   /** Milliseconds between status reads while an upload is processed; PandaDoc documents 3 to 5 s. */

@@ -8,6 +8,7 @@ import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
+import { resolveSignatureWebhookKeys, type SignatureWebhookKeys } from '../lib/signing/webhook-keys';
 import { accountRoutes, exportDownloadRoutes } from './account';
 import { requireAuth, type TokenVerifier } from './auth';
 import { campaignWebhookRoutes } from './campaign-webhooks';
@@ -20,6 +21,8 @@ import { meetingRoutes } from './meetings';
 import { proposalRoutes } from './proposals';
 import { meRoutes, settingsRoutes } from './settings';
 import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
+import { signatureWebhookRoutes } from './signature-webhooks';
+import { signingRoutes } from './signing';
 import { localSignInRoutes, uiRoutes } from './ui';
 import { stripeWebhookRoutes } from './stripe-webhook';
 import { webhookRoutes } from './webhooks';
@@ -41,6 +44,8 @@ export interface AppDependencies {
   rateLimits?: { apiPerMinute: number; webhookPerMinute: number };
   /** The configuration once the API and sandbox ports are known, where they are picked after the app is built. */
   currentConfig?: () => TConfig;
+  /** DocuSign Connect and PandaDoc webhook keys; read from the environment or DATA_DIR when absent. */
+  signatureWebhookKeys?: SignatureWebhookKeys;
 }
 
 const apiBodyLimit = '100kb';
@@ -89,6 +94,15 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/webhooks/stripe', stripeWebhookRoutes({ ...deps, stripe, perMinute: limits.webhookPerMinute }));
   app.use('/webhooks', webhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
   app.use('/webhooks', campaignWebhookRoutes({ ...deps, perMinute: limits.webhookPerMinute }));
+  app.use(
+    '/webhooks',
+    signatureWebhookRoutes({
+      ...deps,
+      perMinute: limits.webhookPerMinute,
+      keys: deps.signatureWebhookKeys ?? (() => resolveSignatureWebhookKeys(deps.config)),
+    }),
+  );
+  app.use('/signing', signingRoutes({ ...deps, perMinute: deps.config.RATE_LIMIT_SIGNING_PER_MINUTE }));
   app.use(
     '/api',
     unauthenticatedRateLimit(limits.apiPerMinute),

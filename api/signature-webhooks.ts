@@ -16,7 +16,8 @@ export interface SignatureWebhookDeps extends Pick<
   WebhookRouteDeps,
   'config' | 'prisma' | 'temporal' | 'logger' | 'perMinute'
 > {
-  keys: SignatureWebhookKeys;
+  /** The keys, or how to read them once on the first delivery (the API process may start before they exist). */
+  keys: SignatureWebhookKeys | (() => Promise<SignatureWebhookKeys>);
 }
 
 const ZDocusignEventSchema = z.object({
@@ -55,13 +56,15 @@ export function signatureWebhookRoutes(deps: SignatureWebhookDeps): Router {
   const router = Router();
   const rawBody = express.raw({ type: () => true, limit: '256kb' });
   const maxAgeMs = deps.config.SIGNATURE_WEBHOOK_MAX_AGE_MINUTES * 60_000;
+  let keys: Promise<SignatureWebhookKeys> | undefined;
+  const currentKeys = () => (keys ??= typeof deps.keys === 'function' ? deps.keys() : Promise.resolve(deps.keys));
 
   router.post('/docusign', webhookRateLimit('docusign', deps.perMinute), rawBody, async (request, response) => {
     const body = requireRawJsonBody(request);
     const signatures = Object.entries(request.headers)
       .filter(([name]) => /^x-docusign-signature-\d+$/.test(name))
       .map(([, value]) => String(value));
-    if (!matchesAnySignature(signatures, deps.keys.docusignConnectHmacKeys, body, 'base64')) {
+    if (!matchesAnySignature(signatures, (await currentKeys()).docusignConnectHmacKeys, body, 'base64')) {
       deps.logger.warn({ provider: 'docusign' }, 'Webhook rejected');
       throw new AppError(ErrorCode.InvalidSignature, 'No X-DocuSign-Signature header matches the body');
     }
@@ -91,7 +94,7 @@ export function signatureWebhookRoutes(deps: SignatureWebhookDeps): Router {
   router.post('/pandadoc', webhookRateLimit('pandadoc', deps.perMinute), rawBody, async (request, response) => {
     const body = requireRawJsonBody(request);
     const signature = typeof request.query.signature === 'string' ? request.query.signature : '';
-    if (!matchesAnySignature([signature], deps.keys.pandadocWebhookKeys, body, 'hex')) {
+    if (!matchesAnySignature([signature], (await currentKeys()).pandadocWebhookKeys, body, 'hex')) {
       deps.logger.warn({ provider: 'pandadoc' }, 'Webhook rejected');
       throw new AppError(ErrorCode.InvalidSignature, 'The signature query parameter does not match the body');
     }

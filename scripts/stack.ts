@@ -17,6 +17,7 @@ import { EncryptionCodec, resolvePayloadKeys } from '../lib/payload-codec';
 import { analysisStatusKey, meetingIdKey, meetingStatusKey, organizationIdKey } from '../lib/search-attributes';
 import { ensureRetentionSchedule } from '../lib/retention-schedule';
 import { findTemporalCli } from '../lib/temporal-binaries';
+import { resolveSignatureWebhookKeys } from '../lib/signing/webhook-keys';
 import { seedDemoData } from '../prisma/seed';
 import { type RunningSandbox, startSandbox } from '../sandbox/server';
 import { createProviderClients } from '../workers/provider-clients';
@@ -70,6 +71,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     let config = options.config;
     const secrets = await resolveWebhookSecrets(config);
+    const signatureWebhookKeys = await resolveSignatureWebhookKeys(config);
     const payloadCodec = new EncryptionCodec(await resolvePayloadKeys(config));
 
     progress(
@@ -108,6 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       rateLimits: options.rateLimits,
       stripe: () => stripeClientFor(config),
       currentConfig: () => config,
+      signatureWebhookKeys,
     });
     const server = await listen(app, config.API_HOST, config.API_PORT);
     stoppers.push(() => closeServer(server));
@@ -126,6 +129,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stripeWebhookSecret: await resolveStripeWebhookSecret(config),
       calcomWebhookUrl: `${config.publicBaseUrl}/webhooks/calcom`,
       calcomWebhookSecret: secrets.calcomWebhookSecret,
+      // Signed with the newest key, as a provider does once its key was rotated.
+      signatureWebhooks: {
+        docusign: {
+          url: `${config.publicBaseUrl}/webhooks/docusign`,
+          hmacKeys: signatureWebhookKeys.docusignConnectHmacKeys.slice(-1),
+        },
+        pandadoc: {
+          url: `${config.publicBaseUrl}/webhooks/pandadoc`,
+          sharedKeys: signatureWebhookKeys.pandadocWebhookKeys.slice(-1),
+        },
+      },
       ...options.sandboxOptions,
       log: logger.child({ component: 'sandbox' }),
     });

@@ -4,12 +4,12 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import express from 'express';
 import { createSignatureActivities } from '../activities/e-signature';
-import type { AccessTokenSource } from '../activities/oauth-access';
 import { errorHandler, notFoundHandler } from '../api/errors';
 import { signatureWebhookRoutes } from '../api/signature-webhooks';
 import { signingRoutes } from '../api/signing';
 import { loadConfig, type TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
+import type { OAuthTokenVault } from '../lib/oauth/token-vault';
 import { createLogger } from '../lib/logger';
 import type { SignatureWebhookKeys } from '../lib/signing/webhook-keys';
 import { DEMO_ORGANIZATION_ID, DEMO_PROSPECT_ID, DEMO_REP_USER_ID, seedDemoData } from '../prisma/seed';
@@ -91,7 +91,7 @@ export async function startSignatureSandbox(apiUrl: string, signWith = keys): Pr
 }
 
 /** A token vault that hands out tokens the sandbox issued, or refuses as a vault does when told to. */
-export class SandboxTokenVault implements AccessTokenSource {
+export class SandboxTokenVault implements OAuthTokenVault {
   refusal: 'reconnect' | undefined;
   private readonly tokens = new Map<string, string>();
 
@@ -122,12 +122,7 @@ export class SandboxTokenVault implements AccessTokenSource {
   }
 }
 
-export function signatureActivities(
-  prisma: PrismaClient,
-  sandboxUrl: string,
-  vault: AccessTokenSource,
-  apiUrl: string,
-) {
+export function signatureActivities(prisma: PrismaClient, sandboxUrl: string, vault: OAuthTokenVault, apiUrl: string) {
   return createSignatureActivities({
     prisma,
     oauthVault: vault,

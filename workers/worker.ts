@@ -17,6 +17,7 @@ import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
 import { createWorkerOAuthVault } from './oauth-vault';
 import type { ProviderClients } from './provider-clients';
+import { signatureEndpointsFor } from './signature-endpoints';
 
 // The worker process's parts: the workflow bundle, the activities with their clients, and logging.
 
@@ -76,6 +77,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     appBaseUrl: config.publicBaseUrl,
     proposalReminderHours: config.PROPOSAL_REMINDER_HOURS,
     proposalExpiryDays: config.PROPOSAL_EXPIRY_DAYS,
+    signatureEndpoints: signatureEndpointsFor(config),
+    signingLinkTtlDays: config.SIGNING_LINK_TTL_DAYS,
     anthropicModel: config.ANTHROPIC_MODEL,
     maxTranscriptCodePoints: config.ANTHROPIC_MAX_TRANSCRIPT_CODE_POINTS,
     embeddingModel: config.GEMINI_EMBEDDING_MODEL,

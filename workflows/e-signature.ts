@@ -73,6 +73,9 @@ export async function eSignature(input: {
   const state: SignatureState = { proposalId: input.proposalId, status: 'preparing' };
   const seenEventIds = new Set<string>();
   const reconnected = new Set<TOAuthProviderName>();
+  // A signer can act on the link before the send step has returned, so the furthest reported stage is kept
+  // and applied once the document counts as sent.
+  let reported: SignatureEvent['status'] | undefined;
 
   setHandler(signatureStateQuery, () => state);
   setHandler(oauthReconnectedSignal, ({ provider }) => {
@@ -84,6 +87,9 @@ export async function eSignature(input: {
       return;
     }
     seenEventIds.add(event.eventId);
+    if (reported === undefined || progressRank[event.status] > progressRank[reported]) {
+      reported = event.status;
+    }
     if (progressRank[event.status] > progressRank[state.status] && progressRank[state.status] >= 1) {
       setStatus(state, event.status);
     }
@@ -141,7 +147,7 @@ export async function eSignature(input: {
     }
     sentSomething = true;
     await store.recordSignatureSent({ proposalId: input.proposalId, documentSha256: document.sha256 });
-    setStatus(state, 'sent');
+    setStatus(state, reported ?? 'sent');
   } catch (error) {
     if (sentSomething) {
       // Compensation: nobody may sign a document whose sending did not complete.

@@ -2,6 +2,7 @@
 export { accountDeletion } from './account-deletion';
 export { billingGrace } from './billing-grace';
 export { dataExport } from './data-export';
+export { eSignature } from './e-signature';
 export { campaign } from './campaign';
 export { meetingLifecycle } from './meeting-lifecycle';
 export { postCallAnalysis } from './post-call-analysis';
