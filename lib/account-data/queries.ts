@@ -39,7 +39,7 @@ export async function withAccountTransaction<T>(
   }, transactionOptions);
 }
 
-/** Every row the account owns or that names the user, by table; tables without such rows map to []. */
+/** Reads every row the account owns or that names the user, by table; tables without such rows map to []. */
 export async function readAccountRows(tx: Transaction, scope: AccountScope): Promise<Record<string, unknown[]>> {
   const tables: Record<string, unknown[]> = {};
   for (const entry of accountTables) {
@@ -113,7 +113,7 @@ async function namedInPlaceholderColumns(tx: Transaction, scope: AccountScope): 
   return false;
 }
 
-/** A text[] literal of the entry's secret columns; names come from the table map, never from input. */
+/** Builds a text[] literal of the entry's secret columns; names come from the table map, never from input. */
 function secretColumnsArray(entry: OwnedTable): string {
   return `ARRAY[${(entry.secretColumns ?? []).map((column) => `'${column}'`).join(', ')}]::text[]`;
 }

@@ -9,9 +9,9 @@
 
 export interface OwnedTable {
   table: string;
-  /** SQL condition selecting the account's rows, or null for a table that holds no account data. */
+  /** SQL condition selecting the account's rows, or null for a table that contains no account data. */
   owned: string | null;
-  /** Why `owned` is null. */
+  /** Reason that `owned` is null. */
   notOwnedBecause?: string;
   /** Columns of rows the account does not own that still hold its user id, and what replaces the id. */
   references?: Array<{ column: string; replacement: 'null' | 'placeholder' }>;
@@ -19,7 +19,7 @@ export interface OwnedTable {
   secretColumns?: string[];
 }
 
-/** Id of the users row that stands in for deleted users in company records that must keep a valid reference. */
+/** Id of the users row that replaces deleted users in company records that must keep a valid reference. */
 export const deletedUserPlaceholderId = 'deleted-user';
 
 const soleCompany = 'organization_id = ANY($2::text[])';
