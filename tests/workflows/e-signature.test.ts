@@ -170,6 +170,8 @@ describe('e-signature workflow', () => {
         method: 'POST',
       });
       expect(signed.status).toBe(200);
+      // The webhook arrives on its own; waiting for it keeps the time-skipping server from jumping to expiry.
+      await waitForStatus(proposalId, 'signed');
 
       return handleOf(proposalId).result();
     });
@@ -187,6 +189,7 @@ describe('e-signature workflow', () => {
       await waitForStatus(proposalId, 'sent');
       const document = await database.prisma.envelope.findFirstOrThrow({ where: { proposalId, provider: 'pandadoc' } });
       await fetch(`${sandbox.url}/_sandbox/pandadoc/documents/${document.externalId}/decline`, { method: 'POST' });
+      await waitForStatus(proposalId, 'declined');
 
       return handleOf(proposalId).result();
     });
@@ -202,6 +205,7 @@ describe('e-signature workflow', () => {
       await waitForStatus(proposalId, 'sent');
       const document = await database.prisma.envelope.findFirstOrThrow({ where: { proposalId, provider: 'pandadoc' } });
       await fetch(`${sandbox.url}/_sandbox/pandadoc/documents/${document.externalId}/sign`, { method: 'POST' });
+      await waitForStatus(proposalId, 'signed');
 
       return handleOf(proposalId).result();
     });
