@@ -123,7 +123,7 @@ function ProposalTable(props: { proposals: TProposalListItem[]; status: string }
               </td>
               <td className="number">{formatMoney(proposal.totalMinor, proposal.currency)}</td>
               <td className="number">{proposal.latestVersion ?? '—'}</td>
-              <td>{formatDate(proposal.expiresAt)}</td>
+              <td className="nowrap">{formatDate(proposal.expiresAt)}</td>
               <td>
                 <StatusBadge status={proposal.status} />
               </td>
