@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 
 import { loadConfig } from '../lib/config';
 import { openDatabase } from '../lib/database';
+import { plans } from '../lib/billing/plans';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 
 // Demo data for local runs and tests: one company with a rep, an admin and an auditor, a prospect to call,
@@ -106,6 +107,18 @@ export async function seedDemoData(prisma: PrismaClient): Promise<void> {
     update: { name: 'Dana Whitfield', company: 'Contoso Retail', email: DEMO_PROSPECT_EMAIL },
   });
   await seedDemoPriceBook(prisma);
+  // The demo company is on the pro plan, so repeated local runs of the main job stay within its recorded
+  // minutes. Other companies start on the free plan. A plan changed later through Stripe is kept.
+  await prisma.billingAccount.upsert({
+    where: { organizationId: DEMO_ORGANIZATION_ID },
+    create: {
+      organizationId: DEMO_ORGANIZATION_ID,
+      plan: plans.pro.name,
+      status: 'active',
+      recordedMinutesPerMonth: plans.pro.recordedMinutesPerMonth,
+    },
+    update: {},
+  });
 }
 
 /** Creates the demo price book once; an admin's later changes to it are kept. */
