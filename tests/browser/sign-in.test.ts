@@ -51,7 +51,7 @@ describe('web UI sign-in', () => {
     await page.goto('/sign-in');
     await page.getByRole('radio').first().waitFor();
 
-    // The first user's radio button has focus; the arrow key picks the next user and Enter submits the form.
+    // The first user's radio button has focus, so the arrow key picks the next user and Enter submits the form.
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.waitForURL('**/inbox');
