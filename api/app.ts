@@ -69,7 +69,13 @@ export function createApp(deps: AppDependencies): Express {
     response.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
       logger.debug(
-        { requestId, method: request.method, path: request.path, status: response.statusCode, durationMs },
+        {
+          requestId,
+          method: request.method,
+          path: loggablePath(request.path),
+          status: response.statusCode,
+          durationMs,
+        },
         'Request handled',
       );
     });
@@ -111,12 +117,12 @@ export function createApp(deps: AppDependencies): Express {
     express.json({ limit: apiBodyLimit, strict: true }),
   );
   app.use('/api/meetings', meetingRoutes(deps));
-  app.use('/api/billing', billingRoutes({ ...deps, stripe }));
-  app.use('/api/campaigns', campaignRoutes(deps));
-  app.use('/api/settings/instantly-webhook-secret', instantlySecretRoutes(deps));
   app.use('/api/me', meRoutes(deps));
   app.use('/api/settings', settingsRoutes(deps));
   app.use('/api/proposals', proposalRoutes(deps));
+  app.use('/api/billing', billingRoutes({ ...deps, stripe }));
+  app.use('/api/campaigns', campaignRoutes(deps));
+  app.use('/api/settings/instantly-webhook-secret', instantlySecretRoutes(deps));
   app.use('/api/account', accountRoutes(deps));
   app.use('/exports', apiRateLimit(limits.apiPerMinute), exportDownloadRoutes(deps));
   app.use('/api/connections', connectionRoutes(deps));
@@ -128,4 +134,12 @@ export function createApp(deps: AppDependencies): Express {
   app.use(errorHandler(logger));
 
   return app;
+}
+
+// Signing links and export downloads carry their single-use token in the path, so it is masked before
+// the path is logged.
+const tokenPathPattern = /^\/(sign|signing|exports)\/[^/]+/;
+
+export function loggablePath(path: string): string {
+  return path.replace(tokenPathPattern, '/$1/[token]');
 }
