@@ -5,6 +5,7 @@ import { appendAuditPage } from '../lib/pdf/audit-page';
 import { createSigningToken } from '../lib/signing/tokens';
 import { loadApprovedProposal, loadSentDocument, storeDocument } from './documents';
 import { type GmailDependencies, sendCoverEmailOnce } from './gmail';
+import { changeProposalStatus, type StatusChange } from './proposal-store';
 import type { SignatureActivities, TClosingReason } from './signature-types';
 
 // Built-in signing and the steps every signing path shares: the plan, the proposal's `sent` mark, the
@@ -85,10 +86,7 @@ export function createSigningActivities(deps: SigningDependencies): SigningActiv
     },
 
     async recordSignatureSent({ proposalId, documentSha256 }) {
-      await prisma.proposal.updateMany({
-        where: { id: proposalId, status: { in: ['approved', 'sent'] } },
-        data: { status: 'sent', statusChangedAt: new Date(), documentSha256 },
-      });
+      await moveOpenProposal(prisma, proposalId, { status: 'sent', documentSha256 });
     },
 
     async storeSignedDocument({ proposalId, path }) {
@@ -115,12 +113,22 @@ export function createSigningActivities(deps: SigningDependencies): SigningActiv
       if (path === 'built_in' && outcome !== 'signed') {
         await prisma.signingRequest.updateMany({ where: { proposalId, status: 'pending' }, data: { status: outcome } });
       }
-      await prisma.proposal.updateMany({
-        where: { id: proposalId, status: { in: ['approved', 'sent'] } },
-        data: { status: outcome, statusChangedAt: new Date() },
-      });
+      await moveOpenProposal(prisma, proposalId, { status: outcome });
     },
   };
+}
+
+/**
+ * Moves a proposal that is out for signature (approved or sent) to its next status, with its timeline row.
+ * A proposal already closed keeps its status, so a late or repeated call changes nothing.
+ */
+async function moveOpenProposal(prisma: PrismaClient, proposalId: string, change: StatusChange): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const { status } = await tx.proposal.findUniqueOrThrow({ where: { id: proposalId }, select: { status: true } });
+    if (status === 'approved' || status === 'sent') {
+      await changeProposalStatus(tx, proposalId, change);
+    }
+  });
 }
 
 async function storeBuiltInSignedDocument(prisma: PrismaClient, proposalId: string) {
