@@ -16,6 +16,7 @@ import {
 } from '../workflows/account-deletion';
 import { countRemaining, publicTables, type SeededAccount, seedAccount } from './support/account-seed';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { recordAndReplayHistory } from './support/record-history';
 import { useTimeSkippingServerPerTest } from './support/temporal';
 
 // Account deletion on the time-skipping server with the real activities, a real PostgreSQL database and
@@ -113,6 +114,7 @@ describe('account deletion', () => {
     expectedLeft.retention_runs = 1;
     expect(await remainingByTable(leaving)).toEqual(expectedLeft);
     expect(await remainingByTable(staying)).toEqual(seededByTable(staying));
+    await recordAndReplayHistory(env().client, accountDeletionWorkflowId(leaving.userId), workflowBundle());
   });
 
   it('leaves one audit record without personal data', async () => {
@@ -184,6 +186,7 @@ describe('account deletion', () => {
     expect(await countRemaining(database.prisma, keeping.userId, keeping.rows)).toBe(keeping.rows.length);
     const request = await database.prisma.accountDeletionRequest.findUniqueOrThrow({ where: { id: requestId } });
     expect(request.status).toBe('cancelled');
+    await recordAndReplayHistory(env().client, accountDeletionWorkflowId(keeping.userId), workflowBundle());
   });
 
   it('cancellation by another user is rejected', async () => {

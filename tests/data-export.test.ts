@@ -1,8 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../api/auth';
+import { dataExportWorkflowId } from '../workflows/data-export';
 import { publicTables, type SeededAccount, seedAccount } from './support/account-seed';
-import { startTestStack, type TestStack } from './support/stack';
+import { recordAndReplayHistory } from './support/record-history';
+import { startTestStack, type TestStack, testWorkflowBundle } from './support/stack';
 import { waitFor } from './support/wait';
 
 // A user asks for an export through the API, gets the link by email (the Resend sandbox's outbox) and
@@ -49,7 +51,7 @@ async function requestExportLink(): Promise<{ exportId: string; token: string }>
 
 describe('data export', () => {
   it('archive holds every table of the account', async () => {
-    const { token } = await requestExportLink();
+    const { exportId, token } = await requestExportLink();
 
     const download = await fetch(`${stack.apiUrl}/exports/${token}`);
     expect(download.status).toBe(200);
@@ -68,6 +70,9 @@ describe('data export', () => {
     const text = JSON.stringify(archive);
     expect(text).not.toContain(other.userId);
     expect(text).not.toContain(other.organizationId);
+    const workflowId = dataExportWorkflowId(exportId);
+    await stack.temporal.workflow.getHandle(workflowId).result();
+    await recordAndReplayHistory(stack.temporal, workflowId, await testWorkflowBundle(), stack.payloadCodec);
   });
 
   it('archive leaves out tokens and hashes', async () => {

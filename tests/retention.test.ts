@@ -8,6 +8,7 @@ import { createLogger } from '../lib/logger';
 import { type RunningSandbox, startSandbox } from '../sandbox/server';
 import { retentionSweep } from '../workflows/retention-sweep';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { recordAndReplayHistory } from './support/record-history';
 import { seedBulkTranscripts } from './support/retention-seed';
 import { useTimeSkippingServerPerTest } from './support/temporal';
 import { waitFor } from './support/wait';
@@ -56,7 +57,7 @@ async function runSweep(batchSize: number) {
   );
   const run = await database.prisma.retentionRun.findUniqueOrThrow({ where: { workflowId } });
 
-  return { counts, run };
+  return { counts, run, workflowId };
 }
 
 describe('retention sweep', () => {
@@ -222,7 +223,7 @@ describe('retention sweep', () => {
       },
     });
 
-    const { counts, run } = await runSweep(100);
+    const { counts, run, workflowId } = await runSweep(100);
 
     expect(counts['recall:bot_media']).toBe(1);
     expect(counts['assemblyai:transcripts']).toBe(1);
@@ -238,5 +239,6 @@ describe('retention sweep', () => {
     expect((await fetch(recording.transcript!.data.download_url!)).status).toBe(404);
     expect((await assembly().transcripts.get(audio.id)).text).toBe('Deleted by user.');
     expect(await prisma.transcript.count({ where: { organizationId } })).toBe(0);
+    await recordAndReplayHistory(env().client, workflowId, workflowBundle());
   });
 });
