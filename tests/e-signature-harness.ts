@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import express from 'express';
 import { createSignatureActivities } from '../activities/e-signature';
 import { errorHandler, notFoundHandler } from '../api/errors';
@@ -14,7 +16,10 @@ import { createLogger } from '../lib/logger';
 import type { SignatureWebhookKeys } from '../lib/signing/webhook-keys';
 import { DEMO_ORGANIZATION_ID, DEMO_PROSPECT_ID, DEMO_REP_USER_ID, seedDemoData } from '../prisma/seed';
 import { type RunningSandbox, startSandbox } from '../sandbox/server';
-import { quietBundlerLogger } from './support/temporal';
+import { eSignature, signatureStateQuery, signatureWorkflowId } from '../workflows/e-signature';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { createTimeSkippingEnv, quietBundlerLogger } from './support/temporal';
+import { waitFor } from './support/wait';
 
 // Shared set-up of the e-signature tests: the signing API and signature webhooks on a small Express app,
 // the provider sandbox sending its webhooks there, an approved proposal, and OAuth access tokens issued by
@@ -195,4 +200,60 @@ export async function createApprovedProposal(
   });
 
   return proposal.id;
+}
+
+/** A database, a time-skipping Temporal server, the signature API, the sandbox and one running worker. */
+export interface SignatureFixture {
+  database: TestDatabase;
+  env: TestWorkflowEnvironment;
+  api: SignatureApi;
+  sandbox: RunningSandbox;
+  /** Starts the e-signature workflow of a new approved proposal and waits until it has sent the document. */
+  sendForSignature(path: 'built_in' | 'docusign' | 'pandadoc'): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startSignatureFixture(): Promise<SignatureFixture> {
+  const database = await createTestDatabase();
+  const env = await createTimeSkippingEnv();
+  const api = await startSignatureApi({ prisma: database.prisma, temporal: () => env.client, config: testConfig() });
+  const sandbox = await startSignatureSandbox(api.url);
+  const taskQueue = `e-signature-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await bundleSignatureWorkflow(),
+    activities: signatureActivities(database.prisma, sandbox.url, new SandboxTokenVault(sandbox.url), api.url),
+  });
+  const running = worker.run();
+
+  return {
+    database,
+    env,
+    api,
+    sandbox,
+    async sendForSignature(path) {
+      const proposalId = await createApprovedProposal(database.prisma, path);
+      const handle = await env.client.workflow.start(eSignature, {
+        taskQueue,
+        workflowId: signatureWorkflowId(proposalId),
+        args: [{ proposalId, organizationId: DEMO_ORGANIZATION_ID }],
+      });
+      await waitFor(
+        () => handle.query(signatureStateQuery),
+        (state) => state.status === 'sent',
+        'the document to be sent',
+      );
+
+      return proposalId;
+    },
+    async close() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await sandbox.close();
+      await api.close();
+      await env.teardown();
+      await database.drop();
+    },
+  };
 }
