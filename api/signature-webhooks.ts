@@ -165,11 +165,18 @@ async function handOver(
   if (outcome !== 'duplicate' && statusRank[event.status]! > currentRank) {
     await deps.prisma.envelope.update({
       where: { id: envelope.id },
-      data: { status: event.status === 'signed' ? 'completed' : event.status, statusAt: new Date(event.occurredAtMs) },
+      data: { status: providerStatusWord(provider, event.status), statusAt: new Date(event.occurredAtMs) },
     });
   }
 
   return outcome;
+}
+
+/** The status in the provider's own words, as the activities store and read it (`completed`, `document.completed`). */
+function providerStatusWord(provider: 'docusign' | 'pandadoc', status: SignatureEvent['status']): string {
+  const word = status === 'signed' ? 'completed' : status;
+
+  return provider === 'pandadoc' ? `document.${word}` : word;
 }
 
 /** Maps either provider's status word onto the ranking names. */

@@ -138,7 +138,8 @@ describe('DocuSign Connect webhook', () => {
     const delivered = connectBody(envelopeId, 'envelope-delivered');
     const completed = connectBody(envelopeId, 'envelope-completed');
 
-    // DocuSign sends one header per active key; during a rotation the old key's header may come first or alone.
+    // DocuSign sends one signature header per active key, so during a rotation a delivery may carry only the
+    // old key's signature, or the new key's in a later header.
     const byOldKey = await deliver(delivered, [signatureOf(oldKey, delivered)]);
     const byNewKeySecond = await deliver(completed, [
       signatureOf('retired-key', completed),
