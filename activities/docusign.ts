@@ -5,7 +5,7 @@ import type { OAuthTokenVault } from '../lib/oauth/token-vault';
 import { loadApprovedProposal, loadSentDocument, storeDocument } from './documents';
 import { providerAccessToken } from './oauth-access';
 import { providerFailure, statusOf } from './provider-failure';
-import type { TClosingReason } from './signature-types';
+import type { TClosingReason, TClosingResult } from './signature-types';
 
 // DocuSign eSignature REST API v2.1 through the official docusign-esign SDK, acting as the rep with their
 // OAuth access token. Status changes arrive by Connect webhook; this module creates, voids and downloads.
@@ -16,6 +16,13 @@ export interface DocusignDependencies {
   /** REST base path, e.g. https://demo.docusign.net/restapi or the sandbox's /docusign/restapi. */
   docusignBasePath: string;
 }
+
+/** DocuSign envelope statuses after which an envelope can no longer be voided, with the end each one means. */
+const finalStatuses: Record<string, Exclude<TClosingResult, 'closed'>> = {
+  completed: 'signed',
+  declined: 'declined',
+  voided: 'voided',
+};
 
 /** Envelope custom field naming our proposal, so an envelope created but not recorded is found again. */
 export const proposalCustomField = 'sales_blitz_proposal_id';
@@ -130,10 +137,23 @@ export function createDocusignActivities(deps: DocusignDependencies) {
       });
     },
 
-    async close(proposalId: string, reason: TClosingReason) {
+    async close(proposalId: string, reason: TClosingReason): Promise<TClosingResult> {
       const { envelope, api, accountId } = await envelopeOf(proposalId);
-      if (['completed', 'declined', 'voided'].includes(envelope.status)) {
-        return;
+      const recordedEnd = finalStatuses[envelope.status];
+      if (recordedEnd !== undefined) {
+        return recordedEnd;
+      }
+      // The signer may have finished after the last webhook we received, and DocuSign refuses to void then.
+      const current = await callDocusign('envelopes.get', () => api.getEnvelope(accountId, envelope.externalId, {}));
+      const providerEnd = finalStatuses[current.status ?? ''];
+      if (providerEnd !== undefined) {
+        await prisma.envelope.update({
+          where: { id: envelope.id },
+          data: { status: current.status!, statusAt: new Date() },
+        });
+        log.info('DocuSign envelope already closed', { proposalId, envelopeId: envelope.externalId, reason });
+
+        return providerEnd;
       }
       await callDocusign('envelopes.update', () =>
         api.update(accountId, envelope.externalId, {
@@ -145,6 +165,8 @@ export function createDocusignActivities(deps: DocusignDependencies) {
       );
       await prisma.envelope.update({ where: { id: envelope.id }, data: { status: 'voided', statusAt: new Date() } });
       log.info('DocuSign envelope voided', { proposalId, envelopeId: envelope.externalId, reason });
+
+      return 'closed';
     },
   };
 }

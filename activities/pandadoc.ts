@@ -5,7 +5,7 @@ import type { OAuthTokenVault } from '../lib/oauth/token-vault';
 import { loadApprovedProposal, loadSentDocument, storeDocument } from './documents';
 import { providerAccessToken } from './oauth-access';
 import { providerFailure } from './provider-failure';
-import type { TClosingReason } from './signature-types';
+import type { TClosingReason, TClosingResult } from './signature-types';
 
 // PandaDoc public API v1 over fetch, as the rep with their OAuth access token: upload the IO as a document,
 // wait until PandaDoc has processed it (`document.draft`), send it, and later void or download it.
@@ -23,6 +23,12 @@ export interface PandadocDependencies {
 /** PandaDoc's status code for `document.voided` in PATCH /documents/{id}/status. */
 const voidedStatusCode = 11;
 const metadataKey = 'sales_blitz_proposal_id';
+/** PandaDoc statuses after which a document can no longer be voided, with the end each one means. */
+const finalStatuses: Record<string, Exclude<TClosingResult, 'closed'>> = {
+  'document.completed': 'signed',
+  'document.declined': 'declined',
+  'document.voided': 'voided',
+};
 
 const ZDocumentSchema = z.object({ id: z.string(), status: z.string() });
 const ZDocumentListSchema = z.object({ results: z.array(ZDocumentSchema).default([]) });
@@ -154,10 +160,24 @@ export function createPandadocActivities(deps: PandadocDependencies) {
       });
     },
 
-    async close(proposalId: string, reason: TClosingReason) {
+    async close(proposalId: string, reason: TClosingReason): Promise<TClosingResult> {
       const envelope = await recordedDocument(proposalId);
-      if (['document.completed', 'document.declined', 'document.voided'].includes(envelope.status)) {
-        return;
+      const recordedEnd = finalStatuses[envelope.status];
+      if (recordedEnd !== undefined) {
+        return recordedEnd;
+      }
+      // The signer may have finished after the last webhook we received, and PandaDoc refuses to void then.
+      const userId = envelope.proposal.repUserId;
+      const current = ZDocumentSchema.parse(await request(userId, 'GET', `/documents/${envelope.externalId}`));
+      const providerEnd = finalStatuses[current.status];
+      if (providerEnd !== undefined) {
+        await prisma.envelope.update({
+          where: { id: envelope.id },
+          data: { status: current.status, statusAt: new Date() },
+        });
+        log.info('PandaDoc document already closed', { proposalId, pandadocId: envelope.externalId, reason });
+
+        return providerEnd;
       }
       const note = reason === 'expired' ? 'The signing period ended' : 'The sending process failed';
       await request(
@@ -172,6 +192,8 @@ export function createPandadocActivities(deps: PandadocDependencies) {
         data: { status: 'document.voided', statusAt: new Date() },
       });
       log.info('PandaDoc document voided', { proposalId, pandadocId: envelope.externalId, reason });
+
+      return 'closed';
     },
   };
 }

@@ -16,6 +16,9 @@ export interface SignaturePlan {
 /** How a sent document ends when nobody signs it: voided after a failure, expired when its time ran out. */
 export type TClosingReason = 'voided' | 'expired';
 
+/** What closing found: `closed` when it voided the document, or the end the provider had already recorded. */
+export type TClosingResult = 'closed' | 'signed' | 'declined' | 'voided';
+
 export interface SignatureActivities {
   loadSignaturePlan(input: { proposalId: string }): Promise<SignaturePlan>;
   /** Renders the approved version to PDF and stores it as the `io` document; a repeat returns the stored one. */
@@ -40,8 +43,15 @@ export interface SignatureActivities {
     proposalId: string;
     path: TSigningPath;
   }): Promise<{ documentId: string; sha256: string }>;
-  /** Voids or expires what was sent: the signing link, the DocuSign envelope or the PandaDoc document. */
-  closeSentDocument(input: { proposalId: string; path: TSigningPath; reason: TClosingReason }): Promise<void>;
+  /**
+   * Voids or expires what was sent: the signing link, the DocuSign envelope or the PandaDoc document. A document
+   * the provider has already completed, declined or voided is left as it is, and that end is returned.
+   */
+  closeSentDocument(input: {
+    proposalId: string;
+    path: TSigningPath;
+    reason: TClosingReason;
+  }): Promise<{ result: TClosingResult }>;
   /** Records the flow's end on the proposal and its signing rows. */
   recordSignatureOutcome(input: {
     proposalId: string;

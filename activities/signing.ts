@@ -6,7 +6,7 @@ import { createSigningToken } from '../lib/signing/tokens';
 import { loadApprovedProposal, loadSentDocument, storeDocument } from './documents';
 import { type GmailDependencies, sendCoverEmailOnce } from './gmail';
 import { changeProposalStatus, type StatusChange } from './proposal-store';
-import type { SignatureActivities, TClosingReason } from './signature-types';
+import type { SignatureActivities, TClosingReason, TClosingResult } from './signature-types';
 
 // Built-in signing and the steps every signing path shares: the plan, the proposal's `sent` mark, the
 // signed document and the end of the flow. Provider-specific steps are handed in by their modules.
@@ -19,7 +19,7 @@ export interface SigningDependencies extends GmailDependencies {
     'docusign' | 'pandadoc',
     {
       storeSignedDocument(proposalId: string): Promise<{ documentId: string; sha256: string }>;
-      close(proposalId: string, reason: TClosingReason): Promise<void>;
+      close(proposalId: string, reason: TClosingReason): Promise<TClosingResult>;
     }
   >;
 }
@@ -99,14 +99,15 @@ export function createSigningActivities(deps: SigningDependencies): SigningActiv
 
     async closeSentDocument({ proposalId, path, reason }) {
       if (path !== 'built_in') {
-        await deps.providers[path].close(proposalId, reason);
-        return;
+        return { result: await deps.providers[path].close(proposalId, reason) };
       }
       await prisma.signingRequest.updateMany({
         where: { proposalId, status: 'pending', usedAt: null },
         data: { status: reason },
       });
       log.info('Signing link closed', { proposalId, reason });
+
+      return { result: 'closed' };
     },
 
     async recordSignatureOutcome({ proposalId, path, outcome }) {
@@ -137,7 +138,8 @@ async function storeBuiltInSignedDocument(prisma: PrismaClient, proposalId: stri
     orderBy: { usedAt: 'desc' },
   });
   if (request === null || request.usedAt === null || request.typedName === null) {
-    throw ApplicationFailure.nonRetryable(`Proposal ${proposalId} has no signed signing request`, ErrorCode.Conflict);
+    // The signing API signals before its transaction commits, so the row can show up a moment after the signal.
+    throw ApplicationFailure.retryable(`Proposal ${proposalId} has no signed signing request yet`, ErrorCode.Conflict);
   }
   const { document } = await loadSentDocument(prisma, proposalId);
   const bytes = await appendAuditPage(document.bytes, {

@@ -160,8 +160,13 @@ export async function eSignature(input: {
 
   const ended = await condition(() => progressRank[state.status] === 4, Math.max(expiresAtMs - Date.now(), 1));
   if (!ended) {
-    await send.closeSentDocument({ proposalId: input.proposalId, path: plan.signingPath, reason: 'expired' });
-    setStatus(state, 'expired');
+    // A provider may have recorded the end without a webhook reaching us; its own answer wins over the timer.
+    const { result } = await send.closeSentDocument({
+      proposalId: input.proposalId,
+      path: plan.signingPath,
+      reason: 'expired',
+    });
+    setStatus(state, result === 'closed' ? 'expired' : result);
   }
   const outcome = state.status as TSignatureOutcome;
   if (outcome === 'signed') {

@@ -214,6 +214,43 @@ describe('e-signature workflow', () => {
     expect(await database.prisma.document.count({ where: { proposalId, kind: 'signed_io' } })).toBe(1);
   }, 120_000);
 
+  test.each(['docusign', 'pandadoc'] as const)(
+    'expiry keeps a %s signature webhooks missed',
+    async (path) => {
+      const proposalId = await createApprovedProposal(database.prisma, path);
+      const result = await runWorkflow(proposalId, async () => {
+        await waitForStatus(proposalId, 'sent');
+        // Every webhook of the signing is held back, so only the provider knows the document was signed.
+        await fetch(`${sandbox.url}/_sandbox/faults`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ provider: path, fault: 'reorder_webhooks', times: 3 }),
+        });
+        await fetch(`${sandbox.url}/_sandbox/requests`, { method: 'DELETE' });
+        const sent = await database.prisma.envelope.findFirstOrThrow({ where: { proposalId, provider: path } });
+        const collection = path === 'docusign' ? 'envelopes' : 'documents';
+        const signed = await fetch(`${sandbox.url}/_sandbox/${path}/${collection}/${sent.externalId}/sign`, {
+          method: 'POST',
+        });
+        expect(signed.status).toBe(200);
+
+        return handleOf(proposalId).result();
+      });
+
+      expect(result.outcome).toBe('signed');
+      const envelope = await database.prisma.envelope.findFirstOrThrow({ where: { proposalId } });
+      expect(envelope.status).toBe(path === 'docusign' ? 'completed' : 'document.completed');
+      const journal = (await (await fetch(`${sandbox.url}/_sandbox/requests?provider=${path}`)).json()) as Array<{
+        method: string;
+        status?: number;
+      }>;
+      expect(journal.filter((entry) => entry.method === 'PUT' || entry.method === 'PATCH')).toEqual([]);
+      const proposal = await database.prisma.proposal.findUniqueOrThrow({ where: { id: proposalId } });
+      expect(proposal.status).toBe('signed');
+    },
+    120_000,
+  );
+
   test('failed cover email voids the envelope', async () => {
     const proposalId = await createApprovedProposal(database.prisma, 'docusign');
     await fetch(`${sandbox.url}/_sandbox/requests`, { method: 'DELETE' });
