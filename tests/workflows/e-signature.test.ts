@@ -5,7 +5,12 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { sha256Hex } from '../../lib/signing/tokens';
 import type { RunningSandbox } from '../../sandbox/server';
-import { eSignature, signatureStateQuery, signatureWorkflowId } from '../../workflows/e-signature';
+import {
+  eSignature,
+  oauthReconnectedSignal,
+  signatureStateQuery,
+  signatureWorkflowId,
+} from '../../workflows/e-signature';
 import {
   bundleSignatureWorkflow,
   createApprovedProposal,
@@ -250,6 +255,30 @@ describe('e-signature workflow', () => {
     },
     120_000,
   );
+
+  test('Gmail reconnect resumes the cover email', async () => {
+    const proposalId = await createApprovedProposal(database.prisma, 'built_in');
+    const waiting = await runWorkflow(proposalId, async (vault) => {
+      // The rep's Gmail refresh token was revoked: the vault raises what it raises after invalid_grant.
+      vault.refusal = 'reconnect';
+      const stalled = await waitForStatus(proposalId, 'waiting_for_reconnect');
+      const emailsWhileWaiting = (await sentEmailsTo(proposalId)).length;
+
+      vault.refusal = undefined;
+      await handleOf(proposalId).signal(oauthReconnectedSignal, { provider: 'gmail' });
+      await waitForStatus(proposalId, 'sent');
+
+      return { stalled, emailsWhileWaiting };
+    });
+
+    expect(waiting.stalled.waitingForReconnect).toBe('gmail');
+    expect(waiting.emailsWhileWaiting).toBe(0);
+    const emails = await sentEmailsTo(proposalId);
+    expect(emails).toHaveLength(1);
+    const pending = await database.prisma.signingRequest.findMany({ where: { proposalId, status: 'pending' } });
+    expect(pending).toHaveLength(1);
+    expect(emails[0]!.text).toContain('/sign/');
+  }, 120_000);
 
   test('failed cover email voids the envelope', async () => {
     const proposalId = await createApprovedProposal(database.prisma, 'docusign');
