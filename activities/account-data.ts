@@ -2,9 +2,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Context, log } from '@temporalio/activity';
 import { deleteAccountRows, readAccountRows, withAccountTransaction } from '../lib/account-data/queries';
+import type { ConnectionRevoker } from '../lib/account-data/oauth-revocation';
 import { ownedMeetings } from '../lib/account-data/table-map';
 import type { PrismaClient } from '../lib/generated/prisma/client';
-import { withUserScope } from '../lib/oauth/rls';
+import { revokeAndDeleteConnections } from './account-connections';
 import { withHeartbeats } from './provider-failure';
 import type { EmailMessage } from './resend';
 import type { AccountDeletionActivities, DataExportActivities } from './retention-types';
@@ -21,8 +22,8 @@ export interface AccountDataDependencies extends SubprocessorClients {
   /** Base URL of the API, e.g. https://app.example.com; download links are `${base}/exports/<token>`. */
   publicBaseUrl: string;
   sendEmail(message: EmailMessage): Promise<{ emailId: string }>;
-  /** Revokes one connection's tokens at its provider; absent, connections are only deleted. */
-  revokeConnection?: (connection: { id: string; userId: string; provider: string }) => Promise<void>;
+  /** Revokes one connection's grant at its provider before the connection is deleted. */
+  revokeConnection: ConnectionRevoker;
 }
 
 export function createAccountDataActivities(
@@ -50,28 +51,7 @@ export function createAccountDataActivities(
     },
 
     async revokeAccountConnections({ userId }) {
-      const connections = await withUserScope(prisma, userId, (tx) =>
-        tx.oAuthConnection.findMany({ where: { userId }, select: { id: true, userId: true, provider: true } }),
-      );
-      let revoked = 0;
-      let failed = 0;
-      for (const connection of connections) {
-        try {
-          await deps.revokeConnection?.(connection);
-          revoked += deps.revokeConnection === undefined ? 0 : 1;
-        } catch (error) {
-          // The tokens are deleted below either way; a token the provider did not revoke expires on its own.
-          failed += 1;
-          log.warn('OAuth revocation failed; the connection is deleted anyway', {
-            connectionId: connection.id,
-            provider: connection.provider,
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
-      }
-      await withUserScope(prisma, userId, (tx) => tx.oAuthConnection.deleteMany({ where: { userId } }));
-
-      return { revoked, failed };
+      return revokeAndDeleteConnections(prisma, deps.revokeConnection, userId);
     },
 
     async deleteAccountSubprocessorCopies({ userId }) {

@@ -3,6 +3,7 @@ import type { GoogleGenAI } from '@google/genai';
 import type { AssemblyAI } from 'assemblyai';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
+import type { ConnectionRevoker } from '../lib/account-data/oauth-revocation';
 import type { PlanPrices } from '../lib/billing/plans';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { OAuthTokenVault } from '../lib/oauth/types';
@@ -50,6 +51,8 @@ export interface ActivityDependencies {
   proposalExpiryDays: number;
   /** Users' DocuSign, PandaDoc and Gmail access tokens, refreshed before they expire. */
   oauthVault?: OAuthTokenVault;
+  /** Revokes a deleted account's OAuth grants at their providers. */
+  revokeOAuthConnection: ConnectionRevoker;
   /** Gmail, DocuSign and PandaDoc API addresses: the real services or the sandbox stand-ins. */
   signatureEndpoints: SignatureEndpoints;
   signingLinkTtlDays: number;
@@ -118,6 +121,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
       assembly: deps.assembly,
       publicBaseUrl: deps.appBaseUrl,
       sendEmail: (message) => email.sendEmail(message),
+      revokeConnection: deps.revokeOAuthConnection,
     }),
   };
 }

@@ -27,7 +27,13 @@ export interface RetentionActivities {
 export interface AccountDeletionActivities {
   markAccountDeletionStarted(input: { requestId: string }): Promise<{ proceed: boolean }>;
   markAccountDeletionCancelled(input: { requestId: string }): Promise<void>;
-  revokeAccountConnections(input: { userId: string }): Promise<{ revoked: number; failed: number }>;
+  /** Counts per outcome; every connection is deleted whatever its provider answered. */
+  revokeAccountConnections(input: { userId: string }): Promise<{
+    revoked: number;
+    alreadyRevoked: number;
+    notSupported: number;
+    failed: number;
+  }>;
   deleteAccountSubprocessorCopies(input: { userId: string }): Promise<SubprocessorCounts>;
   deleteAccountData(input: {
     userId: string;

@@ -5,8 +5,12 @@ import { AssemblyAI } from 'assemblyai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountDataActivities } from '../activities/account-data';
 import { RecallClient } from '../activities/recall';
+import { createConnectionRevoker } from '../lib/account-data/oauth-revocation';
 import { accountTables, deletedUserPlaceholderId } from '../lib/account-data/table-map';
+import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { createOAuthProviderClients } from '../lib/oauth/provider-clients';
+import { parseTokenEncryptionKeys } from '../lib/oauth/token-crypto';
 import { type RunningSandbox, startSandbox } from '../sandbox/server';
 import {
   accountDeletion,
@@ -55,6 +59,11 @@ async function withWorker<T>(run: (taskQueue: string) => Promise<T>): Promise<T>
       assembly: new AssemblyAI({ apiKey: 'sandbox-key', baseUrl: `${sandbox.url}/assemblyai` }),
       publicBaseUrl: 'http://127.0.0.1:3000',
       sendEmail: () => Promise.reject(new Error('deletion sends no email')),
+      // The seeded connection's ciphertext opens with no key, so it is deleted without a revocation.
+      revokeConnection: createConnectionRevoker({
+        keys: parseTokenEncryptionKeys(`test:${randomBytes(32).toString('base64')}`),
+        providers: createOAuthProviderClients({ ...loadConfig({ NODE_ENV: 'test' }), sandboxUrl: sandbox.url }),
+      }),
     }),
   });
 

@@ -10,11 +10,14 @@ import {
 } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities';
+import { createConnectionRevoker } from '../lib/account-data/oauth-revocation';
 import { planPricesFrom, stripeClientFor } from '../lib/billing/stripe-client';
 import type { TConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { WebhookSecrets } from '../lib/local-secrets';
 import type { Logger } from '../lib/logger';
+import { createOAuthProviderClients } from '../lib/oauth/provider-clients';
+import { resolveTokenEncryptionKeys } from '../lib/oauth/token-crypto';
 import { createWorkerOAuthVault } from './oauth-vault';
 import type { ProviderClients } from './provider-clients';
 import { signatureEndpointsFor } from './signature-endpoints';
@@ -63,9 +66,14 @@ export interface WorkerOptions {
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
   const { config, clients } = options;
   const oauthVault = await createWorkerOAuthVault(config, options.prisma, clients.resend);
+  const revokeOAuthConnection = createConnectionRevoker({
+    keys: await resolveTokenEncryptionKeys(config),
+    providers: createOAuthProviderClients(config),
+  });
   const activities = createActivities({
     prisma: options.prisma,
     oauthVault,
+    revokeOAuthConnection,
     recall: clients.recall,
     anthropic: clients.anthropic,
     assembly: clients.assembly,
