@@ -23,6 +23,7 @@ import {
 } from '../e-signature-harness';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTimeSkippingEnv } from '../support/temporal';
+import { recordAndReplayHistory } from '../support/record-history';
 import { waitFor } from '../support/wait';
 
 // The e-signature workflow on the time-skipping Temporal server with its real activities, PostgreSQL, the
@@ -74,6 +75,10 @@ async function runWorkflow<T>(proposalId: string, body: (vault: SandboxTokenVaul
   return worker.runUntil(body(vault));
 }
 
+/** Saves the finished workflow's history and replays it; RECORD_HISTORIES_DIR keeps it for the committed set. */
+const recordHistory = (proposalId: string) =>
+  recordAndReplayHistory(env.client, signatureWorkflowId(proposalId), bundle);
+
 const handleOf = (proposalId: string) =>
   env.client.workflow.getHandle<typeof eSignature>(signatureWorkflowId(proposalId));
 
@@ -115,6 +120,7 @@ describe('e-signature workflow', () => {
 
       return handleOf(proposalId).result();
     });
+    await recordHistory(proposalId);
 
     expect(result.outcome).toBe('signed');
     const io = await database.prisma.document.findFirstOrThrow({ where: { proposalId, kind: 'io' } });
@@ -180,6 +186,7 @@ describe('e-signature workflow', () => {
 
       return handleOf(proposalId).result();
     });
+    await recordHistory(proposalId);
 
     expect(result.outcome).toBe('signed');
     const envelope = await database.prisma.envelope.findFirstOrThrow({ where: { proposalId } });
@@ -198,6 +205,7 @@ describe('e-signature workflow', () => {
 
       return handleOf(proposalId).result();
     });
+    await recordHistory(proposalId);
 
     expect(result.outcome).toBe('declined');
     const proposal = await database.prisma.proposal.findUniqueOrThrow({ where: { id: proposalId } });
@@ -241,6 +249,7 @@ describe('e-signature workflow', () => {
 
         return handleOf(proposalId).result();
       });
+      await recordHistory(proposalId);
 
       expect(result.outcome).toBe('signed');
       const envelope = await database.prisma.envelope.findFirstOrThrow({ where: { proposalId } });
@@ -296,6 +305,7 @@ describe('e-signature workflow', () => {
           (error: unknown) => error,
         );
     });
+    await recordHistory(proposalId);
 
     expect(failure).toBeDefined();
     const journal = (await (await fetch(`${sandbox.url}/_sandbox/requests?provider=docusign`)).json()) as Array<{
