@@ -143,7 +143,7 @@ export function createDocusignActivities(deps: DocusignDependencies) {
       if (recordedEnd !== undefined) {
         return recordedEnd;
       }
-      // The signer may have finished after the last webhook we received, and DocuSign refuses to void then.
+      // The signer may have finished after the last webhook we received, and DocuSign rejects voiding it then.
       const current = await callDocusign('envelopes.get', () => api.getEnvelope(accountId, envelope.externalId, {}));
       const providerEnd = finalStatuses[current.status ?? ''];
       if (providerEnd !== undefined) {

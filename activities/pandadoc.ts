@@ -166,7 +166,7 @@ export function createPandadocActivities(deps: PandadocDependencies) {
       if (recordedEnd !== undefined) {
         return recordedEnd;
       }
-      // The signer may have finished after the last webhook we received, and PandaDoc refuses to void then.
+      // The signer may have finished after the last webhook we received, and PandaDoc rejects voiding it then.
       const userId = envelope.proposal.repUserId;
       const current = ZDocumentSchema.parse(await request(userId, 'GET', `/documents/${envelope.externalId}`));
       const providerEnd = finalStatuses[current.status];

@@ -16,7 +16,7 @@ export interface SignaturePlan {
 /** How a sent document ends when nobody signs it: voided after a failure, expired when its time ran out. */
 export type TClosingReason = 'voided' | 'expired';
 
-/** What closing found: `closed` when it voided the document, or the end the provider had already recorded. */
+/** Outcome of closing: `closed` when it voided the document, or the end the provider had already recorded. */
 export type TClosingResult = 'closed' | 'signed' | 'declined' | 'voided';
 
 export interface SignatureActivities {

@@ -172,7 +172,7 @@ async function handOver(
   return outcome;
 }
 
-/** The status in the provider's own words, as the activities store and read it (`completed`, `document.completed`). */
+/** Returns the status in the provider's own words, as the activities store and read it (`document.completed`). */
 function providerStatusWord(provider: 'docusign' | 'pandadoc', status: SignatureEvent['status']): string {
   const word = status === 'signed' ? 'completed' : status;
 

@@ -2,8 +2,8 @@ import type { SignatureEndpoints } from '../activities/e-signature';
 import type { TConfig } from '../lib/config';
 
 // Gmail, DocuSign and PandaDoc are called with the rep's own OAuth token, so each one is real exactly when its
-// OAuth app is configured (the same test lib/oauth/provider-clients.ts makes); otherwise the sandbox stand-in
-// that issued the sandbox token answers.
+// OAuth app is configured (the same test lib/oauth/provider-clients.ts makes). Otherwise the calls go to the
+// sandbox stand-in that issued the sandbox token.
 
 export function signatureEndpointsFor(config: TConfig): SignatureEndpoints {
   const sandbox = config.sandboxUrl;

@@ -160,7 +160,7 @@ export async function eSignature(input: {
 
   const ended = await condition(() => progressRank[state.status] === 4, Math.max(expiresAtMs - Date.now(), 1));
   if (!ended) {
-    // A provider may have recorded the end without a webhook reaching us; its own answer wins over the timer.
+    // A provider may have recorded the end without a webhook reaching us, and its status takes precedence.
     const { result } = await send.closeSentDocument({
       proposalId: input.proposalId,
       path: plan.signingPath,

@@ -233,7 +233,7 @@ describe('e-signature workflow', () => {
       const proposalId = await createApprovedProposal(database.prisma, path);
       const result = await runWorkflow(proposalId, async () => {
         await waitForStatus(proposalId, 'sent');
-        // Every webhook of the signing is held back, so only the provider knows the document was signed.
+        // Every webhook of the signing is held back, so only the provider has recorded the signature.
         await fetch(`${sandbox.url}/_sandbox/faults`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -268,7 +268,7 @@ describe('e-signature workflow', () => {
   test('Gmail reconnect resumes the cover email', async () => {
     const proposalId = await createApprovedProposal(database.prisma, 'built_in');
     const waiting = await runWorkflow(proposalId, async (vault) => {
-      // The rep's Gmail refresh token was revoked: the vault raises what it raises after invalid_grant.
+      // The rep's Gmail refresh token was revoked, so the vault throws the error it throws after invalid_grant.
       vault.refusal = 'reconnect';
       const stalled = await waitForStatus(proposalId, 'waiting_for_reconnect');
       const emailsWhileWaiting = (await sentEmailsTo(proposalId)).length;
