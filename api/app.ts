@@ -19,6 +19,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { billingRoutes } from './billing';
 import { meetingRoutes } from './meetings';
 import { proposalRoutes } from './proposals';
+import { retentionSettingsRoutes } from './retention-settings';
 import { meRoutes, settingsRoutes } from './settings';
 import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
 import { signatureWebhookRoutes } from './signature-webhooks';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/api/billing', billingRoutes({ ...deps, stripe }));
   app.use('/api/campaigns', campaignRoutes(deps));
   app.use('/api/settings/instantly-webhook-secret', instantlySecretRoutes(deps));
+  app.use('/api/settings/retention', retentionSettingsRoutes(deps));
   app.use('/api/account', accountRoutes(deps));
   app.use('/exports', apiRateLimit(limits.apiPerMinute), exportDownloadRoutes(deps));
   app.use('/api/connections', connectionRoutes(deps));
