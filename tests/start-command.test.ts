@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openDatabase } from '../lib/database';
 import { findFreeLoopbackPorts } from '../lib/dev-server';
 import { readTranscriptFile } from '../lib/transcript/parse';
 
@@ -116,4 +118,52 @@ describe('start command', () => {
     }
     expect(existsSync(path.join(workDir, 'data', 'pglite'))).toBe(true);
   }, 240_000);
+
+  test('unknown --through stage exits 2 with usage', async () => {
+    const result = await startCommand(['--once', '--through', 'lunch']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Invalid --through lunch');
+    expect(result.stderr).toContain('Usage: npm start');
+  });
+
+  test('--through signature ends with a signed proposal and its document hash', async () => {
+    const [temporalPort, uiPort, apiPort, sandboxPort] = await findFreeLoopbackPorts(4);
+    const dataDir = path.join(workDir, 'signature-data');
+    const transcript = path.resolve(path.dirname(fixture), 'IS1004a.json');
+    const result = await startCommand(['--once', '--through', 'signature', '--transcript', transcript], {
+      DATA_DIR: dataDir,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_WEB_URL: `http://127.0.0.1:${uiPort}`,
+      API_PORT: String(apiPort),
+      SANDBOX_PORT: String(sandboxPort),
+    });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Approved version 1 as the rep');
+    expect(result.stdout).toContain('Signed on the built-in signing page');
+    const output = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as StartOutput & {
+      proposal: { id: string; status: string; documentSha256: string };
+    };
+    expect(output.status).toBe('analysed');
+    expect(output.proposal.status).toBe('signed');
+    expect(output.proposal.documentSha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // The stated hash is the hash of the IO the signer was sent, and the signed copy is stored beside it.
+    const database = await openDatabase({ pgliteDir: path.join(dataDir, 'pglite') });
+    try {
+      const documents = await database.prisma.document.findMany({ where: { proposalId: output.proposal.id } });
+      const sent = documents.find((document) => document.kind === 'io');
+      expect(sent).toBeDefined();
+      expect(createHash('sha256').update(sent!.bytes).digest('hex')).toBe(output.proposal.documentSha256);
+      expect(documents.some((document) => document.kind === 'signed_io')).toBe(true);
+      const signing = await database.prisma.signingRequest.findFirstOrThrow({
+        where: { proposalId: output.proposal.id },
+      });
+      expect(signing.status).toBe('signed');
+      expect(signing.signerUserAgent).toBe('Sales Blitz main job (signer)');
+    } finally {
+      await database.close();
+    }
+  }, 300_000);
 });
