@@ -98,6 +98,9 @@ export async function proposal(input: ProposalInput): Promise<ProposalState> {
   let decision: 'approved' | 'rejected' | undefined;
   // An update in progress; validators refuse a second one until it ends, because handlers run concurrently.
   let pending: 'edit' | 'decision' | undefined;
+  // The rep can open the draft as soon as its row says awaiting_decision, before the activity that wrote the
+  // row has returned here. A decision sent in that moment waits for the write instead of being refused.
+  let draftRecorded = false;
 
   const setStatus = async (status: ProposalStatus, extra: { blockedReason?: string; documentSha256?: string } = {}) => {
     await store.recordProposalStatus({ proposalId, status, ...extra });
@@ -132,6 +135,7 @@ export async function proposal(input: ProposalInput): Promise<ProposalState> {
   const decide = async (kind: 'approve' | 'reject', actorUserId: string, version: number, reason?: string) => {
     pending = 'decision';
     try {
+      await condition(() => draftRecorded);
       const { contentHash } = await store.recordProposalDecision({
         proposalId,
         updateId: currentUpdateInfo()!.id,
@@ -175,6 +179,7 @@ export async function proposal(input: ProposalInput): Promise<ProposalState> {
     async ({ actorUserId, baseVersion, changes }) => {
       pending = 'edit';
       try {
+        await condition(() => draftRecorded);
         const edited = await store.storeProposalEdit({
           proposalId,
           updateId: currentUpdateInfo()!.id,
@@ -204,8 +209,9 @@ export async function proposal(input: ProposalInput): Promise<ProposalState> {
   }
   state.latestVersion = (await models.draftProposal({ proposalId })).version;
   state.expiresAtMs = Date.now() + expiryDays * 24 * hourMs;
-  await store.recordProposalStatus({ proposalId, status: 'awaiting_decision', expiresAtMs: state.expiresAtMs });
   state.status = 'awaiting_decision';
+  await store.recordProposalStatus({ proposalId, status: 'awaiting_decision', expiresAtMs: state.expiresAtMs });
+  draftRecorded = true;
   upsertSearchAttributes([{ key: proposalStatusKey, value: state.status }]);
 
   if (!(await decidedWithReminders())) {
