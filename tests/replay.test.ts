@@ -7,7 +7,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { loadHistoryFiles } from '../lib/histories';
 
 // Auditors replay recorded histories against today's workflow code. The committed histories come from
-// the main job (`npm start -- --once --save-histories tests/histories`).
+// the main job (`npm start -- --once --through signature --save-histories tests/histories`) and from tests
+// that set RECORD_HISTORIES_DIR.
 
 const repoRoot = path.resolve(__dirname, '..');
 const historiesDir = path.join(repoRoot, 'tests', 'histories');
