@@ -198,3 +198,19 @@ export async function mintLocalToken(
     .setExpirationTime(options.expiresIn ?? '12h')
     .sign(key);
 }
+
+/** Returns the request's authenticated user; a role outside `roles` (when given) is refused with 403. */
+export function principalOf(request: Request, roles?: Role[]): Principal {
+  const principal = request.principal;
+  if (principal === undefined) {
+    throw new AppError(ErrorCode.Unauthenticated, 'Missing bearer token');
+  }
+  if (roles !== undefined && !roles.includes(principal.role)) {
+    throw new AppError(
+      ErrorCode.Forbidden,
+      `This action needs the role ${roles.join(' or ')}; you are ${principal.role}`,
+    );
+  }
+
+  return principal;
+}

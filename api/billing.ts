@@ -8,7 +8,7 @@ import type { TConfig } from '../lib/config';
 import { AppError, ErrorCode } from '../lib/errors';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import type { Logger } from '../lib/logger';
-import type { Principal } from './auth';
+import { principalOf } from './auth';
 import { parseOrThrow } from './errors';
 
 // Billing routes. Anyone in the company reads its plan, status, allowance and this month's usage. Admins
@@ -28,7 +28,7 @@ export function billingRoutes(deps: BillingRouteDeps): Router {
   const router = Router();
 
   router.get('/', async (request, response) => {
-    const principal = requirePrincipal(request.principal);
+    const principal = principalOf(request);
     const organizationId = principal.organizationId;
     const [account, entitlements] = await Promise.all([
       deps.prisma.billingAccount.findUnique({ where: { organizationId } }),
@@ -46,7 +46,7 @@ export function billingRoutes(deps: BillingRouteDeps): Router {
   });
 
   router.post('/checkout', async (request, response) => {
-    const principal = requirePrincipal(request.principal, 'admin');
+    const principal = principalOf(request, ['admin']);
     const { plan } = parseOrThrow(ZCheckoutSchema, request.body);
     const requestKey = parseOrThrow(ZIdempotencyKeySchema, request.get('idempotency-key'), 'Idempotency-Key header');
     const customerId = await ensureCustomer(deps, principal.organizationId);
@@ -72,7 +72,7 @@ export function billingRoutes(deps: BillingRouteDeps): Router {
   });
 
   router.post('/portal', async (request, response) => {
-    const principal = requirePrincipal(request.principal, 'admin');
+    const principal = principalOf(request, ['admin']);
     const account = await deps.prisma.billingAccount.findUnique({
       where: { organizationId: principal.organizationId },
     });
@@ -131,15 +131,4 @@ async function callStripe<T>(deps: BillingRouteDeps, step: string, call: () => P
     deps.logger.error({ err: error, step }, 'Stripe request failed');
     throw new AppError(ErrorCode.ProviderUnavailable, 'Stripe did not accept the request; retry shortly');
   }
-}
-
-function requirePrincipal(principal: Principal | undefined, role?: Principal['role']): Principal {
-  if (principal === undefined) {
-    throw new AppError(ErrorCode.Unauthenticated, 'Missing bearer token');
-  }
-  if (role !== undefined && principal.role !== role) {
-    throw new AppError(ErrorCode.Forbidden, `This action needs the role ${role}; you are ${principal.role}`);
-  }
-
-  return principal;
 }

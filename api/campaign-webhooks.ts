@@ -30,6 +30,7 @@ import {
   signalUnlessClosed,
 } from './calcom-bookings';
 import { webhookRateLimit } from './security';
+import { parseJson, requireRawJsonBody } from './webhooks';
 
 // Campaign webhooks. Instantly.ai: no signature scheme exists, so each company's endpoint requires its own
 // secret header, compared by hash in constant time. Instantly sends no event id either, so a delivery is
@@ -176,23 +177,4 @@ async function deliverOnce(
   );
 
   return { outcome: 'applied' };
-}
-
-function requireRawJsonBody(request: Request): Buffer {
-  if (!request.is('application/json')) {
-    throw new AppError(ErrorCode.UnsupportedMediaType, 'Webhook bodies must be application/json');
-  }
-  if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
-    throw new AppError(ErrorCode.InvalidJson, 'Webhook body is empty');
-  }
-
-  return request.body;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new AppError(ErrorCode.InvalidJson, 'Webhook body is not valid JSON');
-  }
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../lib/logger';
 import { campaignIdKey, organizationIdKey } from '../lib/search-attributes';
 import { campaignWorkflowId, pauseCampaignUpdate, resumeCampaignUpdate } from '../workflows/campaign';
 import type { campaign as campaignWorkflow } from '../workflows/campaign';
-import type { Principal } from './auth';
+import { type Principal, principalOf } from './auth';
 import { parseOrThrow } from './errors';
 
 // Outbound campaigns: create one for a list of the company's prospects, read it with its recipients,
@@ -37,7 +37,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
   const { prisma } = deps;
 
   router.post('/', async (request, response) => {
-    const principal = requirePrincipal(request.principal, ['rep', 'admin']);
+    const principal = principalOf(request, ['rep', 'admin']);
     const body = parseOrThrow(ZCreateCampaignSchema, request.body);
     const created = await createCampaign(deps, principal, body);
 
@@ -45,7 +45,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
   });
 
   router.get('/', async (request, response) => {
-    const principal = requirePrincipal(request.principal);
+    const principal = principalOf(request);
     const campaigns = await prisma.campaign.findMany({
       where: { organizationId: principal.organizationId },
       orderBy: { createdAt: 'desc' },
@@ -61,7 +61,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
   });
 
   router.get('/:id', async (request, response) => {
-    const principal = requirePrincipal(request.principal);
+    const principal = principalOf(request);
     const campaign = await findCampaign(prisma, principal, request.params.id);
     const recipients = await prisma.campaignRecipient.findMany({
       where: { campaignId: campaign.id },
@@ -77,7 +77,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
     ['resume', resumeCampaignUpdate],
   ] as const) {
     router.post(`/:id/${action}`, async (request, response) => {
-      const principal = requirePrincipal(request.principal, ['rep', 'admin']);
+      const principal = principalOf(request, ['rep', 'admin']);
       const campaign = await findCampaign(prisma, principal, request.params.id);
       const state = await runStatusUpdate(deps.temporal, campaign.id, () =>
         deps.temporal.workflow
@@ -96,7 +96,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
 export function instantlySecretRoutes(deps: CampaignRouteDeps): Router {
   const router = Router();
   router.post('/', async (request, response) => {
-    const principal = requirePrincipal(request.principal, ['admin']);
+    const principal = principalOf(request, ['admin']);
     const { secret, hash } = generateInstantlySecret();
     await deps.prisma.organization.upsert({
       where: { id: principal.organizationId },
@@ -218,18 +218,4 @@ function presentCampaign(campaign: {
     createdAt: campaign.createdAt,
     workflowId: campaignWorkflowId(campaign.id),
   };
-}
-
-function requirePrincipal(principal: Principal | undefined, roles?: Principal['role'][]): Principal {
-  if (principal === undefined) {
-    throw new AppError(ErrorCode.Unauthenticated, 'Missing bearer token');
-  }
-  if (roles !== undefined && !roles.includes(principal.role)) {
-    throw new AppError(
-      ErrorCode.Forbidden,
-      `This action needs the role ${roles.join(' or ')}; you are ${principal.role}`,
-    );
-  }
-
-  return principal;
 }

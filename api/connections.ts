@@ -10,7 +10,7 @@ import { createOAuthProviderClients, type OAuthProviderClients } from '../lib/oa
 import { consumeState, issueState, stateLifetimeMs, verifyState } from '../lib/oauth/state';
 import { resolveTokenEncryptionKeys, type TokenEncryptionKeys } from '../lib/oauth/token-crypto';
 import { oauthProviders } from '../lib/oauth/types';
-import type { Principal } from './auth';
+import { principalOf } from './auth';
 import { parseOrThrow } from './errors';
 
 // OAuth connections to DocuSign, PandaDoc and Gmail: `/api/connections` (authenticated) lists, starts and
@@ -64,30 +64,18 @@ function redirectUri(config: TConfig, provider: string): string {
   return `${config.publicBaseUrl}${callbackPathPrefix}/${provider}`;
 }
 
-function requireRole(principal: Principal | undefined, roles: Principal['role'][]): Principal {
-  if (principal === undefined) throw new AppError(ErrorCode.Unauthenticated, 'Missing bearer token');
-  if (!roles.includes(principal.role)) {
-    throw new AppError(
-      ErrorCode.Forbidden,
-      `This action needs the role ${roles.join(' or ')}; you are ${principal.role}`,
-    );
-  }
-
-  return principal;
-}
-
 /** Authenticated routes, mounted under /api/connections. */
 export function connectionRoutes(deps: ConnectionRouteDeps): Router {
   const router = Router();
   const services = servicesFor(deps);
 
   router.get('/', async (request, response) => {
-    const principal = requireRole(request.principal, ['rep', 'admin', 'auditor']);
+    const principal = principalOf(request, ['rep', 'admin', 'auditor']);
     response.json({ connections: await listConnections(deps.prisma, principal.userId) });
   });
 
   router.post('/:provider/authorize', async (request, response) => {
-    const principal = requireRole(request.principal, ['rep', 'admin']);
+    const principal = principalOf(request, ['rep', 'admin']);
     const provider = parseOrThrow(ZProviderSchema, request.params.provider, 'provider');
     const { keys, providers } = await services();
     const issued = issueState(
@@ -112,7 +100,7 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Router {
   });
 
   router.delete('/:provider', async (request, response) => {
-    const principal = requireRole(request.principal, ['rep', 'admin']);
+    const principal = principalOf(request, ['rep', 'admin']);
     const provider = parseOrThrow(ZProviderSchema, request.params.provider, 'provider');
     const result = await disconnect(await services(), principal, provider);
     if (!result.deleted) {

@@ -10,7 +10,7 @@ import { meetingIdKey, meetingStatusKey, organizationIdKey } from '../lib/search
 import type { meetingLifecycle } from '../workflows/meeting-lifecycle';
 import { cancelMeetingSignal, meetingWorkflowId } from '../workflows/meeting-lifecycle';
 import { analysisWorkflowId } from '../workflows/post-call-analysis';
-import type { Principal } from './auth';
+import { type Principal, principalOf } from './auth';
 import { parseOrThrow } from './errors';
 import { meetingLinks } from './temporal-links';
 
@@ -61,7 +61,7 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
   const router = Router();
 
   router.post('/', async (request, response) => {
-    const principal = requirePrincipal(request.principal, ['rep', 'admin']);
+    const principal = principalOf(request, ['rep', 'admin']);
     const body = parseOrThrow(ZCreateMeetingSchema, request.body);
     const meeting = await createMeeting(deps, principal, body);
     const links = meetingLinks(deps.config, meeting.id);
@@ -73,7 +73,7 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
   });
 
   router.get('/:id', async (request, response) => {
-    const principal = requirePrincipal(request.principal);
+    const principal = principalOf(request);
     const meeting = await findMeeting(deps.prisma, principal, request.params.id);
     const changes = await deps.prisma.auditEvent.findMany({
       where: { subjectType: 'meeting', subjectId: meeting.id, action: 'meeting.status_changed' },
@@ -86,7 +86,7 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
   });
 
   router.get('/:id/intelligence', async (request, response) => {
-    const principal = requirePrincipal(request.principal);
+    const principal = principalOf(request);
     const meeting = await findMeeting(deps.prisma, principal, request.params.id);
     const intelligence = meeting.callIntelligence;
 
@@ -116,7 +116,7 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
   });
 
   router.post('/:id/cancel', async (request, response) => {
-    const principal = requirePrincipal(request.principal, ['rep', 'admin']);
+    const principal = principalOf(request, ['rep', 'admin']);
     const meeting = await findMeeting(deps.prisma, principal, request.params.id);
     if (['analysed', 'failed', 'cancelled', 'transcript_stored', 'analysing'].includes(meeting.status)) {
       throw new AppError(
@@ -148,20 +148,6 @@ export function meetingRoutes(deps: MeetingRouteDeps): Router {
   });
 
   return router;
-}
-
-function requirePrincipal(principal: Principal | undefined, roles?: Principal['role'][]): Principal {
-  if (principal === undefined) {
-    throw new AppError(ErrorCode.Unauthenticated, 'Missing bearer token');
-  }
-  if (roles !== undefined && !roles.includes(principal.role)) {
-    throw new AppError(
-      ErrorCode.Forbidden,
-      `This action needs the role ${roles.join(' or ')}; you are ${principal.role}`,
-    );
-  }
-
-  return principal;
 }
 
 async function findMeeting(prisma: PrismaClient, principal: Principal, id: string | undefined) {

@@ -21,7 +21,7 @@ import {
   rejectProposalUpdate,
 } from '../workflows/proposal';
 import { parseOrThrow } from './errors';
-import { principalOf } from './settings';
+import { principalOf } from './auth';
 
 // A rep's proposals: the inbox, one proposal with its version, decisions and timeline, and the decisions
 // themselves, which go to the proposal workflow as Updates. A database check rejects the common cases

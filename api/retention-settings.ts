@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../lib/errors';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import { parseOrThrow } from './errors';
-import { principalOf } from './settings';
+import { principalOf } from './auth';
 
 // The company's transcript retention. Every member reads it, and only an admin changes it. A change sets the
 // expiry of every stored transcript of the company to its creation time plus the new number of days. The

@@ -1,10 +1,10 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../lib/errors';
 import type { PrismaClient } from '../lib/generated/prisma/client';
 import { currentConsent } from '../lib/proposals/consent';
 import { consentScopes } from '../lib/proposals/content';
-import type { Principal } from './auth';
+import { principalOf } from './auth';
 import { parseOrThrow } from './errors';
 
 // Company settings behind proposals: the three consent boxes (each change appended, never overwritten),
@@ -44,22 +44,6 @@ const ZProposalSettingsSchema = z
 
 export interface SettingsRouteDeps {
   prisma: PrismaClient;
-}
-
-/** The caller, refused with 403 unless their role is one of `roles`. */
-export function principalOf(request: Request, roles?: Principal['role'][]): Principal {
-  const principal = request.principal;
-  if (principal === undefined) {
-    throw new AppError(ErrorCode.Unauthenticated, 'Missing bearer token');
-  }
-  if (roles !== undefined && !roles.includes(principal.role)) {
-    throw new AppError(
-      ErrorCode.Forbidden,
-      `This action needs the role ${roles.join(' or ')}; you are ${principal.role}`,
-    );
-  }
-
-  return principal;
 }
 
 export function meRoutes({ prisma }: SettingsRouteDeps): Router {

@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '../lib/errors';
 import { matchesAnySignature } from '../lib/signing/hmac';
 import type { SignatureWebhookKeys } from '../lib/signing/webhook-keys';
 import { type SignatureEvent, signatureEventSignal, signatureWorkflowId } from '../workflows/e-signature';
-import { deliverOnce, requireRawJsonBody, type WebhookRouteDeps } from './webhooks';
+import { deliverOnce, parseJson, requireRawJsonBody, type WebhookRouteDeps } from './webhooks';
 import { webhookRateLimit } from './security';
 
 // DocuSign Connect (JSON SIM) and PandaDoc webhooks. Both sign the raw body with HMAC-SHA256 over the key's
@@ -68,7 +68,7 @@ export function signatureWebhookRoutes(deps: SignatureWebhookDeps): Router {
       deps.logger.warn({ provider: 'docusign' }, 'Webhook rejected');
       throw new AppError(ErrorCode.InvalidSignature, 'No X-DocuSign-Signature header matches the body');
     }
-    const parsed = ZDocusignEventSchema.safeParse(parseJsonBody(body));
+    const parsed = ZDocusignEventSchema.safeParse(parseJson(body));
     if (!parsed.success) {
       throw new AppError(
         ErrorCode.InvalidRequest,
@@ -98,7 +98,7 @@ export function signatureWebhookRoutes(deps: SignatureWebhookDeps): Router {
       deps.logger.warn({ provider: 'pandadoc' }, 'Webhook rejected');
       throw new AppError(ErrorCode.InvalidSignature, 'The signature query parameter does not match the body');
     }
-    const parsed = ZPandadocEventsSchema.safeParse(parseJsonBody(body));
+    const parsed = ZPandadocEventsSchema.safeParse(parseJson(body));
     if (!parsed.success) {
       throw new AppError(ErrorCode.InvalidRequest, 'Expected a JSON array of { event, data: { id, status } }');
     }
@@ -201,12 +201,4 @@ function requireFresh(timestamp: string, maxAgeMs: number): number {
   }
 
   return at;
-}
-
-function parseJsonBody(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new AppError(ErrorCode.InvalidJson, 'Webhook body is not valid JSON');
-  }
 }
