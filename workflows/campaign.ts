@@ -148,7 +148,7 @@ function requireStatus(state: CampaignState, expected: CampaignRunStatus, changi
   if (changing || state.status !== expected) {
     const current = changing ? 'changing status' : state.status;
     throw ApplicationFailure.nonRetryable(
-      `Campaign is ${current}; only a ${expected} campaign can be ${verb}`,
+      `Campaign is ${current}; it can be ${verb} only when it is ${expected}`,
       ErrorCode.Conflict,
     );
   }
