@@ -19,6 +19,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { billingRoutes } from './billing';
 import { meetingRoutes } from './meetings';
 import { proposalRoutes } from './proposals';
+import { prospectRoutes } from './prospects';
 import { retentionSettingsRoutes } from './retention-settings';
 import { meRoutes, settingsRoutes } from './settings';
 import { apiRateLimit, baselineRateLimit, securityHeaders, unauthenticatedRateLimit } from './security';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/api/me', meRoutes(deps));
   app.use('/api/settings', settingsRoutes(deps));
   app.use('/api/proposals', proposalRoutes(deps));
+  app.use('/api/prospects', prospectRoutes(deps));
   app.use('/api/billing', billingRoutes({ ...deps, stripe }));
   app.use('/api/campaigns', campaignRoutes(deps));
   app.use('/api/settings/instantly-webhook-secret', instantlySecretRoutes(deps));

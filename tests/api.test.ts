@@ -20,6 +20,7 @@ import {
   DEMO_ADMIN_USER_ID,
   DEMO_AUDITOR_USER_ID,
   DEMO_ORGANIZATION_ID,
+  DEMO_PROSPECT_ID,
   DEMO_REP_USER_ID,
   OTHER_ORGANIZATION_ID,
   OTHER_REP_USER_ID,
@@ -258,6 +259,20 @@ describe('meeting request validation', () => {
     });
 
     expectError(response, 400, 'invalid_json');
+  });
+});
+
+describe('prospects', () => {
+  test('rep lists only their company prospects', async () => {
+    const own = await callApi(stack, 'GET', '/api/prospects', { principal: rep });
+    const other = await callApi(stack, 'GET', '/api/prospects', { principal: otherRep });
+
+    expect(own.status).toBe(200);
+    const ownIds = (own.body as { prospects: Array<{ id: string }> }).prospects.map((prospect) => prospect.id);
+    expect(ownIds).toContain(DEMO_PROSPECT_ID);
+    expect(other.status).toBe(200);
+    const otherIds = (other.body as { prospects: Array<{ id: string }> }).prospects.map((prospect) => prospect.id);
+    expect(otherIds).not.toContain(DEMO_PROSPECT_ID);
   });
 });
 
