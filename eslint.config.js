@@ -88,7 +88,7 @@ export default defineConfig([
   // workflows-changed-* are scratch copies of workflow code that the replay test makes and deletes.
   globalIgnores(['lib/generated/', 'node_modules/', '.data/', 'ui/dist/', 'coverage/', 'workflows-changed-*/']),
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -99,10 +99,10 @@ export default defineConfig([
     },
     plugins: { import: importPlugin },
     settings: {
-      'import/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
       // tsconfig uses extensionless relative imports (moduleResolution Bundler), which the node
       // resolver finds once its extension list includes .ts.
-      'import/resolver': { node: { extensions: ['.ts', '.js', '.json'] } },
+      'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js', '.json'] } },
       // Cycles are checked in our own code only (ignoreExternal). Without this, import/no-cycle still parses
       // installed packages, and PGlite's bundled chunk overflows the parser's stack on every run.
       'import/ignore': ['node_modules'],
