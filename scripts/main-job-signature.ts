@@ -40,7 +40,7 @@ export async function prepareForProposal(stack: Stack, progress: (line: string) 
   }
   progress('Consent given for proposals (all three boxes)');
 
-  // Called without the JSON client because the answer sets a cookie that binds the OAuth state to this
+  // Called without the JSON client because the response sets a cookie that binds the OAuth state to this
   // browser, and the callback must carry it back.
   const authorize = await fetch(`${stack.apiUrl}/api/connections/gmail/authorize`, {
     method: 'POST',
@@ -58,12 +58,12 @@ export async function prepareForProposal(stack: Stack, progress: (line: string) 
   const consent = await fetch(url, { redirect: 'manual' });
   const callbackUrl = consent.headers.get('location');
   if (consent.status !== 302 || callbackUrl === null) {
-    throw new Error(`The Gmail consent screen answered ${consent.status} instead of a redirect`);
+    throw new Error(`The Gmail consent screen returned ${consent.status} instead of a redirect`);
   }
   const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { Cookie: cookies } });
   const settingsUrl = callback.headers.get('location') ?? '';
   if (callback.status !== 302 || !settingsUrl.includes('connected=gmail')) {
-    throw new Error(`Connecting Gmail failed: the callback answered ${callback.status} (${settingsUrl})`);
+    throw new Error(`Connecting Gmail failed: the callback returned ${callback.status} (${settingsUrl})`);
   }
   progress('Gmail connected for the rep');
 }
@@ -177,7 +177,7 @@ async function signAsProspect(signingUrl: string, signerName: string): Promise<v
   const endpoint = `${origin}/signing/${pathname.split('/').at(-1) ?? ''}`;
   const page = await fetch(endpoint);
   if (!page.ok) {
-    throw new Error(`The signing link answered ${page.status}`);
+    throw new Error(`The signing link returned ${page.status}`);
   }
   const signed = await fetch(endpoint, {
     method: 'POST',
@@ -192,7 +192,7 @@ async function signAsProspect(signingUrl: string, signerName: string): Promise<v
 async function waitFor<T>(
   deadline: number,
   pollMs: number,
-  what: string,
+  description: string,
   read: () => Promise<T | undefined>,
 ): Promise<T> {
   for (;;) {
@@ -201,7 +201,7 @@ async function waitFor<T>(
       return value;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}`);
+      throw new Error(`Timed out waiting for ${description}`);
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
