@@ -45,8 +45,28 @@ export async function createEmptyTestDatabase(): Promise<{ url: string; name: st
   return {
     name,
     url: withDatabaseName(testDatabaseAdminUrl(), name),
-    drop: () => runAdminStatement(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: () => dropDatabase(name),
   };
+}
+
+/**
+ * Drops a test database and ends the sessions still connected to it. FORCE fails when an autovacuum worker is
+ * on the database (common after a large delete), because a role that is not a superuser may not end it. A plain
+ * DROP cancels autovacuum by itself, so the fallback ends this role's own sessions and drops without FORCE.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  try {
+    await runAdminStatement(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+  }
+
+  await runAdminStatement(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND usename = current_user AND pid <> pg_backend_pid()`,
+  );
+  await runAdminStatement(`DROP DATABASE IF EXISTS "${name}"`);
 }
 
 /** Creates a uniquely named database on the test server, applies every migration, and connects Prisma to it. */
