@@ -20,6 +20,7 @@ import {
   proposalWorkflowId,
   rejectProposalUpdate,
 } from '../workflows/proposal';
+import { signatureWorkflowId } from '../workflows/e-signature';
 import { parseOrThrow } from './errors';
 import { principalOf } from './auth';
 
@@ -302,7 +303,11 @@ async function presentProposal(deps: ProposalRouteDeps, proposalId: string) {
     ],
     temporal: {
       proposalUrl: `${web}/namespaces/${namespace}/workflows/${encodeURIComponent(proposalWorkflowId(proposalId))}`,
-      signatureUrl: `${web}/namespaces/${namespace}/workflows/${encodeURIComponent(`signature-${proposalId}`)}`,
+      // The signature workflow starts only after an approval, so there is nothing to link before one.
+      signatureUrl:
+        proposal.approvedVersion === null
+          ? null
+          : `${web}/namespaces/${namespace}/workflows/${encodeURIComponent(signatureWorkflowId(proposalId))}`,
     },
   };
 }

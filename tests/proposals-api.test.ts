@@ -201,6 +201,7 @@ describe('proposal decisions', () => {
 
   it('double approval answered idempotently', async () => {
     const { proposalId } = await newProposal();
+    const beforeApproval = await stack.request('GET', `/api/proposals/${proposalId}`, { principal: rep });
 
     const first = await stack.request('POST', `/api/proposals/${proposalId}/approve`, {
       principal: rep,
@@ -218,6 +219,11 @@ describe('proposal decisions', () => {
     expect((first.body as { status: string }).status).toBe('approved');
     expect(decisions).toHaveLength(1);
     expect(decisions[0]!.actorUserId).toBe(DEMO_REP_USER_ID);
+    // The signature workflow exists only after the approval, so only then is it linked.
+    const afterApproval = await stack.request('GET', `/api/proposals/${proposalId}`, { principal: rep });
+    type TLinks = { temporal: { signatureUrl: string | null } };
+    expect((beforeApproval.body as TLinks).temporal.signatureUrl).toBeNull();
+    expect((afterApproval.body as TLinks).temporal.signatureUrl).toContain(`signature-${proposalId}`);
   }, 120_000);
 
   it('approval after expiry refused', async () => {

@@ -202,10 +202,12 @@ export function VersionFacts(props: { proposal: TProposalDetail }) {
           <Hash value={proposal.version?.contentHash} />
         </dd>
       </div>
-      <div>
-        <dt>Expires</dt>
-        <dd>{formatDateTime(proposal.expiresAt)}</dd>
-      </div>
+      {proposal.status === 'awaiting_decision' ? (
+        <div>
+          <dt>Expires</dt>
+          <dd>{formatDateTime(proposal.expiresAt)}</dd>
+        </div>
+      ) : null}
       <div>
         <dt>Signing</dt>
         <dd>{signingPaths[proposal.signingPath] ?? proposal.signingPath}</dd>
