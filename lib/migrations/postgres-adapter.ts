@@ -86,7 +86,7 @@ export function createPostgresMigrationAdapter(databaseUrl: string): SqlMigratio
       shadow.dispose = async () => {
         try {
           await disposeShadowPool();
-          await serverPool.query(`DROP DATABASE IF EXISTS "${shadowName}" WITH (FORCE)`);
+          await dropShadowDatabase(serverPool, shadowName);
         } finally {
           await serverPool.end();
         }
@@ -95,4 +95,18 @@ export function createPostgresMigrationAdapter(databaseUrl: string): SqlMigratio
       return shadow;
     },
   };
+}
+
+/**
+ * Drops the shadow database. FORCE fails with insufficient_privilege when an autovacuum worker is on the new
+ * database and the role is not a superuser; a plain DROP cancels autovacuum by itself, and the shadow pool is
+ * already closed, so it is the fallback.
+ */
+async function dropShadowDatabase(serverPool: pg.Pool, shadowName: string): Promise<void> {
+  try {
+    await serverPool.query(`DROP DATABASE IF EXISTS "${shadowName}" WITH (FORCE)`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    await serverPool.query(`DROP DATABASE IF EXISTS "${shadowName}"`);
+  }
 }
