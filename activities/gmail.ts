@@ -8,7 +8,7 @@ import { providerFailure, statusOf } from './provider-failure';
 import type { TSignatureProvider } from './signature-types';
 
 // The cover email, sent from the rep's own Gmail account (Gmail API v1 through googleapis). It goes out once
-// per proposal: a `cover_emails` row holds our own Message-ID header, and before any send a
+// per proposal: a `cover_emails` row contains our own Message-ID header, and before any send a
 // `messages.list` search for `rfc822msgid:<that id>` finds a message that an earlier attempt sent but
 // could not record.
 

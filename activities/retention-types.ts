@@ -27,7 +27,7 @@ export interface RetentionActivities {
 export interface AccountDeletionActivities {
   markAccountDeletionStarted(input: { requestId: string }): Promise<{ proceed: boolean }>;
   markAccountDeletionCancelled(input: { requestId: string }): Promise<void>;
-  /** Counts per outcome; every connection is deleted whatever its provider answered. */
+  /** Counts per outcome; every connection is deleted whatever its provider returned. */
   revokeAccountConnections(input: { userId: string }): Promise<{
     revoked: number;
     alreadyRevoked: number;

@@ -1,4 +1,4 @@
-// Signatures of the e-signature activities, as the workflow sees them. They carry ids, hashes and statuses;
+// Signatures of the e-signature activities, as the workflow calls them. They carry ids, hashes and statuses;
 // the PDF bytes and the signing token never leave the activities.
 
 export type TSigningPath = 'built_in' | 'docusign' | 'pandadoc';
@@ -13,7 +13,7 @@ export interface SignaturePlan {
   signingLinkTtlDays: number;
 }
 
-/** How a sent document ends when nobody signs it: voided after a failure, expired when its time ran out. */
+/** The end of a sent document that is never signed: voided after a failure, expired when its time ran out. */
 export type TClosingReason = 'voided' | 'expired';
 
 /** Outcome of closing: `closed` when it voided the document, or the end the provider had already recorded. */

@@ -55,7 +55,7 @@ export function createSigningActivities(deps: SigningDependencies): SigningActiv
     async sendBuiltInSigningRequest({ proposalId, documentId, expiresAtMs }) {
       const approved = await loadApprovedProposal(prisma, proposalId);
       await sendCoverEmailOnce(deps, approved, async () => {
-        // Links minted by earlier attempts were never emailed; nobody can hold their token.
+        // Links minted by earlier attempts were never emailed, so no one has their token.
         await prisma.signingRequest.updateMany({
           where: { proposalId, status: 'pending' },
           data: { status: 'voided' },

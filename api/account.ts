@@ -91,7 +91,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   return router;
 }
 
-/** `GET /exports/:token`: the archive, for whoever holds the emailed link, until the link expires. */
+/** `GET /exports/:token`: the archive, for anyone with the emailed link, until the link expires. */
 export function exportDownloadRoutes(deps: Pick<AccountRouteDeps, 'prisma'>): Router {
   const router = Router();
 

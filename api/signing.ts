@@ -10,7 +10,7 @@ import { signatureEventSignal, signatureWorkflowId } from '../workflows/e-signat
 import { parseOrThrow } from './errors';
 
 // The built-in signing page's API. The token in the path is the only credential: it is hashed at once and
-// never logged. A used link answers 410 signing_link_used, an expired one 410 signing_link_expired, and an
+// never logged. A used link returns 410 signing_link_used, an expired one 410 signing_link_expired, and an
 // unknown, altered or replaced one 404.
 
 export interface SigningRouteDeps {
@@ -100,7 +100,7 @@ export function signingRoutes(deps: SigningRouteDeps): Router {
           data: { proposalId: signing.proposalId, signedAt: signedAt.toISOString() },
         },
       });
-      // Signalled inside the transaction: if the workflow cannot be told, the link stays unused and can be retried.
+      // Signalled inside the transaction: if the signal fails, the link stays unused and can be retried.
       await deps.temporal.workflow.getHandle(signatureWorkflowId(signing.proposalId)).signal(signatureEventSignal, {
         source: 'built_in',
         status: 'signed',

@@ -140,7 +140,7 @@ export function requireRawJsonBody(request: Request): Buffer {
   return request.body;
 }
 
-/** Parses a verified raw webhook body, answering 400 invalid_json when it is not JSON. */
+/** Parses a verified raw webhook body, throwing 400 invalid_json when it is not JSON. */
 export function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));

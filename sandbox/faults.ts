@@ -26,7 +26,7 @@ export const faultKinds = [
   'duplicate_webhooks',
   'reorder_webhooks',
   'truncated_output',
-  // The provider carries out the request, then answers 500, as when its reply is lost on the way back.
+  // The provider carries out the request, then returns 500, as when its response is lost on the way back.
   'lost_response',
   // The model's proposal draft names an item outside the price book and states its own prices and totals.
   'tampered_output',

@@ -5,7 +5,7 @@ import { providerGate, providerJsonBody, type ProviderErrors } from './provider-
 import { hasIssuedToken, issueAccessToken } from './signature-common';
 
 // Gmail API v1 stand-in, mounted at /gmail (googleapis keeps only the origin of `rootUrl`, so it is the sandbox root): messages.send and messages.list with `q=rfc822msgid:<id>`.
-// A `lost_response` fault stores the message and then answers 500, as a send whose reply was lost.
+// A `lost_response` fault stores the message and then returns 500, as a send whose response was lost.
 // Errors follow Google's JSON shape `{ error: { code, message, status } }`.
 
 const googleError = (code: number, status: string, message: string) => ({ error: { code, message, status } });

@@ -3,7 +3,7 @@ import type { SandboxContext } from './context';
 import { deliverWebhook } from './webhook-delivery';
 
 // Webhook senders of the DocuSign Connect and PandaDoc stand-ins, signing as the providers do. Faults:
-// duplicate_webhooks sends an event twice, reorder_webhooks holds an event back until the next one is out.
+// duplicate_webhooks sends an event twice, reorder_webhooks delays an event until the next one is sent.
 
 export interface SignatureWebhookTargets {
   docusign?: { url: string; hmacKeys: readonly string[] };

@@ -150,7 +150,7 @@ export async function eSignature(input: {
     setStatus(state, reported ?? 'sent');
   } catch (error) {
     if (sentSomething) {
-      // Compensation: nobody may sign a document whose sending did not complete.
+      // Compensation: a document whose sending did not complete must not be signable.
       await send.closeSentDocument({ proposalId: input.proposalId, path: plan.signingPath, reason: 'voided' });
       await store.recordSignatureOutcome({ proposalId: input.proposalId, path: plan.signingPath, outcome: 'voided' });
     }

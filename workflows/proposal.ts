@@ -98,8 +98,8 @@ export async function proposal(input: ProposalInput): Promise<ProposalState> {
   let decision: 'approved' | 'rejected' | undefined;
   // An update in progress; validators refuse a second one until it ends, because handlers run concurrently.
   let pending: 'edit' | 'decision' | undefined;
-  // The rep can open the draft as soon as its row says awaiting_decision, before the activity that wrote the
-  // row has returned here. A decision sent in that moment waits for the write instead of being refused.
+  // The rep can open the draft as soon as its row is awaiting_decision, before the activity that wrote the
+  // row has returned here. A decision sent in that moment waits for the write instead of being rejected.
   let draftRecorded = false;
 
   const setStatus = async (status: ProposalStatus, extra: { blockedReason?: string; documentSha256?: string } = {}) => {

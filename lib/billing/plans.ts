@@ -1,5 +1,5 @@
 // The plans a company can be on and what each grants. The minute allowances are product defaults, not
-// Stripe facts: Stripe only knows the price ids, which map back to a plan here.
+// Stripe facts: Stripe stores only the price ids, which map back to a plan here.
 
 export type TPlanName = 'free' | 'pro' | 'enterprise';
 
@@ -17,7 +17,7 @@ export const plans: Record<TPlanName, Plan> = {
 
 export type TPaidPlanName = Exclude<TPlanName, 'free'>;
 
-/** Stripe price ids of the paid plans; the sandbox knows the defaults, real accounts set their own. */
+/** Stripe price ids of the paid plans; the sandbox accepts the defaults, real accounts set their own. */
 export interface PlanPrices {
   pro: string;
   enterprise: string;

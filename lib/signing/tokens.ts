@@ -18,7 +18,7 @@ export function hashSigningToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** True when the text has the shape of a token; anything else cannot match a row and is answered 404 at once. */
+/** True when the text has the shape of a token; anything else cannot match a row and gets 404 at once. */
 export function isSigningTokenShape(text: string): boolean {
   return tokenPattern.test(text);
 }
